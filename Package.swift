@@ -1,0 +1,48 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "Tessera",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "tessera", targets: ["tessera"]),
+        .library(name: "TesseraCore", targets: ["TesseraCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // C libraries, each behind its own system-library target.
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
+
+        // The root of the dependency graph: formats, crypto, chunking, index,
+        // repository, archiver, restorer, checker and the local-folder backend.
+        .target(
+            name: "TesseraCore",
+            dependencies: [
+                "CZstd", "CSodium",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // The thin command-line layer.
+        .executableTarget(
+            name: "tessera",
+            dependencies: [
+                "TesseraCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        .testTarget(name: "TesseraCoreTests", dependencies: ["TesseraCore"]),
+        // End-to-end tests: run the real `tessera` binary.
+        .testTarget(name: "TesseraCLITests", dependencies: ["TesseraCore"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

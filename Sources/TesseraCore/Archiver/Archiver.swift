@@ -1,0 +1,326 @@
+import Foundation
+
+/// Makes a snapshot: walks the source paths, stores new content and trees,
+/// and writes the snapshot record last (invariant 5).
+///
+/// The pipeline (design.md "What fast means"): the walk proceeds depth-first
+/// while up to `fileConcurrency` files are read and chunked in child tasks,
+/// and each new chunk is compressed and sealed in its own task (at most
+/// `chunkConcurrency` at once) before the `RepositoryWriter` packs it and
+/// uploads full packs concurrently. Semaphores bound every stage, so memory
+/// does not grow with the number or size of files (invariant 8).
+public struct Archiver: Sendable {
+    public let repository: Repository
+    public let options: BackupOptions
+    public let statistics: BackupStatistics
+    public let observer: any BackupObserver
+
+    private let filter: ExcludeFilter
+    private let names = OwnerNames()
+    private let fileSlots: AsyncSemaphore
+    private let chunkSlots: AsyncSemaphore
+
+    public init(repository: Repository, options: BackupOptions, statistics: BackupStatistics, observer: any BackupObserver) throws {
+        self.repository = repository
+        self.options = options
+        self.statistics = statistics
+        self.observer = observer
+        self.filter = try ExcludeFilter(patterns: options.excludePatterns)
+        self.fileSlots = AsyncSemaphore(permits: options.fileConcurrency)
+        self.chunkSlots = AsyncSemaphore(permits: options.chunkConcurrency)
+    }
+
+    public func run() async throws -> BackupResult {
+        let started = Date()
+        let parent = try await parentRoot()
+        let writer = RepositoryWriter(repository: repository, dryRun: options.dryRun)
+        let root: ID
+        do {
+            root = try await archiveSelection(SourceSelection(paths: options.paths), path: [PathBytes.slash], parent: parent, writer: writer)
+            try await writer.flush()
+        } catch {
+            await writer.cancel()
+            throw error
+        }
+        let counters = statistics.snapshot
+        let finished = Date()
+        let summary = Snapshot.Summary(
+            filesNew: counters.filesNew, filesChanged: counters.filesChanged, filesUnchanged: counters.filesUnchanged,
+            directories: counters.directories, bytesRead: counters.bytesRead, bytesAdded: counters.bytesAdded,
+            bytesStoredAdded: counters.bytesStored, totalBytes: counters.bytesDone, unreadable: counters.unreadable,
+            started: started, finished: finished
+        )
+        let snapshot = Snapshot(
+            time: options.time ?? started, host: options.host, username: SystemIdentity.userName,
+            paths: options.paths, tags: options.tags, tree: root, parent: options.parent,
+            excludes: options.excludePatterns, summary: summary
+        )
+        let id = options.dryRun ? nil : try await repository.saveSnapshot(snapshot)
+        return BackupResult(snapshotID: id, snapshot: snapshot, counters: counters, duration: finished.timeIntervalSince(started))
+    }
+
+    private func parentRoot() async throws -> Tree? {
+        guard let parent = options.parent else { return nil }
+        let (_, snapshot) = try repository.resolveSnapshot(parent.hex)
+        return try await repository.loadTree(snapshot.tree)
+    }
+
+    // MARK: Directories above the source paths
+
+    /// Stores the tree of a directory on the way to the source paths: only the
+    /// selected children, with the directory's own metadata.
+    private func archiveSelection(_ selection: SourceSelection, path: [UInt8], parent: Tree?, writer: RepositoryWriter) async throws -> ID {
+        if selection.isTarget {
+            let directory = try DirectoryHandle.open(path: path)
+            return try await archiveDirectory(directory, path: path, parent: parent, device: try directory.status().device, writer: writer)
+        }
+        let directory = try DirectoryHandle.open(path: path)
+        var nodes = [Node]()
+        for (name, child) in selection.children {
+            let childPath = PathBytes.join(path, name)
+            let parentNode = parent?.node(named: name)
+            var node: Node
+            do {
+                node = try directory.node(name, names: names)
+            } catch {
+                report(childPath, error)
+                continue
+            }
+            if child.isTarget {
+                if let archived = try await archiveEntry(node, in: directory, path: childPath, parentNode: parentNode, device: node.device, writer: writer) {
+                    nodes.append(archived)
+                }
+                continue
+            }
+            guard node.type == .directory else { continue }
+            let parentTree = try await subtree(of: parentNode)
+            node.subtree = try await archiveSelection(child, path: childPath, parent: parentTree, writer: writer)
+            nodes.append(node)
+        }
+        return try await storeTree(Tree(nodes: nodes), writer: writer)
+    }
+
+    // MARK: The walk
+
+    /// Archives one entry found in `directory`; nil when it is excluded or unreadable.
+    private func archiveEntry(_ found: Node, in directory: DirectoryHandle, path: [UInt8], parentNode: Node?, device: UInt64, writer: RepositoryWriter) async throws -> Node? {
+        var node = found
+        switch node.type {
+        case .directory:
+            statistics.update { $0.directories += 1 }
+            if options.oneFileSystem, node.device != device {
+                // Another file system: keep the mount point, not what is mounted there.
+                node.subtree = try await storeTree(Tree(nodes: []), writer: writer)
+                return node
+            }
+            let child: DirectoryHandle
+            do {
+                child = try directory.openDirectory(node.name)
+            } catch {
+                report(path, error)
+                return nil
+            }
+            if try isExcludedByMarker(child, path: path) { return nil }
+            node.subtree = try await archiveDirectory(child, path: path, parent: try await subtree(of: parentNode), device: device, writer: writer)
+            return node
+        case .file:
+            return try await archiveFile(node, in: directory, path: path, parentNode: parentNode, writer: writer)
+        default:
+            statistics.update { $0.otherEntries += 1 }
+            return node
+        }
+    }
+
+    private func archiveDirectory(_ directory: DirectoryHandle, path: [UInt8], parent: Tree?, device: UInt64, writer: RepositoryWriter) async throws -> ID {
+        let entryNames: [[UInt8]]
+        do {
+            entryNames = try directory.entryNames()
+        } catch {
+            report(path, error)
+            return try await storeTree(Tree(nodes: []), writer: writer)
+        }
+        let nodes = try await withThrowingTaskGroup(of: (Int, Node?).self) { group in
+            var nodes = [Node?](repeating: nil, count: entryNames.count)
+            for (position, name) in entryNames.enumerated() {
+                let childPath = PathBytes.join(path, name)
+                if !filter.isEmpty, filter.excludes(path: childPath) { continue }
+                let found: Node
+                do {
+                    found = try directory.node(name, names: names)
+                } catch {
+                    report(childPath, error)
+                    continue
+                }
+                let parentNode = parent?.node(named: name)
+                if found.type == .file {
+                    if let unchanged = try unchangedFile(found, parentNode: parentNode) {
+                        nodes[position] = unchanged
+                        continue
+                    }
+                    // Read files concurrently while the walk goes on.
+                    await fileSlots.acquire()
+                    group.addTask {
+                        defer { fileSlots.release() }
+                        return (position, try await archiveFile(found, in: directory, path: childPath, parentNode: parentNode, writer: writer))
+                    }
+                } else {
+                    nodes[position] = try await archiveEntry(found, in: directory, path: childPath, parentNode: parentNode, device: device, writer: writer)
+                }
+            }
+            for try await (position, node) in group { nodes[position] = node }
+            return nodes.compactMap { $0 }
+        }
+        return try await storeTree(Tree(nodes: nodes), writer: writer)
+    }
+
+    /// The parent's node when the file did not change (same size, mtime, ctime and inode)
+    /// and all its chunks are still in the repository: then it is not read again.
+    private func unchangedFile(_ node: Node, parentNode: Node?) throws -> Node? {
+        guard let old = parentNode, old.type == .file, old.size == node.size, old.mtime == node.mtime,
+              old.ctime == node.ctime, old.inode == node.inode else { return nil }
+        for case .chunk(let id, _) in old.content where try !repository.index.contains(id) { return nil }
+        var reused = node
+        reused.content = old.content
+        statistics.update {
+            $0.filesUnchanged += 1
+            $0.filesDone += 1
+            $0.bytesDone += node.size
+        }
+        return reused
+    }
+
+    /// Reads, chunks and stores one file. A file that cannot be read is reported and left out.
+    private func archiveFile(_ found: Node, in directory: DirectoryHandle, path: [UInt8], parentNode: Node?, writer: RepositoryWriter) async throws -> Node? {
+        if let unchanged = try unchangedFile(found, parentNode: parentNode) { return unchanged }
+        statistics.update { $0.currentPath = PathBytes.display(path) }
+        var node = found
+        do {
+            let file = try directory.openFile(node.name)
+            let status = try file.status()
+            guard status.type == .file else { return nil }  // replaced by something else since the listing
+            node.content = try await readContent(of: file, size: status.size, writer: writer)
+            node.size = node.content.reduce(0) { $0 + $1.length }
+        } catch let error as FileSystemError {
+            report(path, error)
+            return nil
+        }
+        statistics.update {
+            if parentNode?.type == .file { $0.filesChanged += 1 } else { $0.filesNew += 1 }
+            $0.filesDone += 1
+        }
+        return node
+    }
+
+    /// The file's content as chunks and holes. Chunks are stored in parallel
+    /// tasks; their order in the result is the file's order.
+    private func readContent(of file: OpenFile, size: UInt64, writer: RepositoryWriter) async throws -> [ContentPiece] {
+        let regions = try file.dataRegions(size: size)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            var pieces = [ContentPiece]()
+            var position: UInt64 = 0
+            for region in regions {
+                if region.lowerBound > position { pieces.append(.hole(length: region.lowerBound - position)) }
+                var offset = region.lowerBound
+                let end = region.upperBound
+                var chunker = Chunker(parameters: repository.config.chunkerParameters, gear: repository.gear) { buffer in
+                    let wanted = Int(min(UInt64(buffer.count), end - offset))
+                    guard wanted > 0 else { return 0 }
+                    let got = try file.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<wanted]), at: offset)
+                    offset += UInt64(got)
+                    return got
+                }
+                while let chunk = try chunker.next() {
+                    let id = repository.master.blobID(of: chunk)
+                    pieces.append(.chunk(id, length: UInt32(chunk.count)))
+                    statistics.update {
+                        $0.bytesRead += UInt64(chunk.count)
+                        $0.bytesDone += UInt64(chunk.count)
+                    }
+                    await chunkSlots.acquire()
+                    group.addTask {
+                        defer { chunkSlots.release() }
+                        let stored = try await writer.store(type: .data, id: id, plaintext: chunk)
+                        if stored > 0 {
+                            statistics.update {
+                                $0.bytesAdded += UInt64(chunk.count)
+                                $0.bytesStored += UInt64(stored)
+                                $0.blobsAdded += 1
+                            }
+                        }
+                    }
+                }
+                position = max(position, offset)
+            }
+            if size > position { pieces.append(.hole(length: size - position)) }
+            try await group.waitForAll()
+            return pieces
+        }
+    }
+
+    private func storeTree(_ tree: Tree, writer: RepositoryWriter) async throws -> ID {
+        let plaintext = tree.encode()
+        let id = repository.master.blobID(of: plaintext)
+        let stored = try await writer.store(type: .tree, id: id, plaintext: plaintext)
+        if stored > 0 {
+            statistics.update {
+                $0.bytesStored += UInt64(stored)
+                $0.blobsAdded += 1
+            }
+        }
+        return id
+    }
+
+    private func subtree(of node: Node?) async throws -> Tree? {
+        guard let node, node.type == .directory, let id = node.subtree else { return nil }
+        // A parent tree that cannot be read only costs re-reading files.
+        return try? await repository.loadTree(id)
+    }
+
+    /// `--exclude-if-present NAME` and `--exclude-caches` (a CACHEDIR.TAG with the standard signature).
+    private func isExcludedByMarker(_ directory: DirectoryHandle, path: [UInt8]) throws -> Bool {
+        guard options.excludeCaches || !options.excludeIfPresent.isEmpty else { return false }
+        for marker in options.excludeIfPresent where (try? directory.status(Array(marker.utf8))) != nil {
+            return true
+        }
+        if options.excludeCaches, let file = try? directory.openFile(Array("CACHEDIR.TAG".utf8)) {
+            let signature = Array("Signature: 8a477f597d28d172789f06886806bc55".utf8)
+            var header = [UInt8](repeating: 0, count: signature.count)
+            let got = (try? header.withUnsafeMutableBytes { try file.read(into: $0, at: 0) }) ?? 0
+            if got == signature.count, header == signature { return true }
+        }
+        return false
+    }
+
+    private func report(_ path: [UInt8], _ error: Error) {
+        statistics.update { $0.unreadable += 1 }
+        observer.unreadable(path: PathBytes.display(path), reason: "\(error)")
+    }
+}
+
+/// The source paths as a tree of names from "/", so that the snapshot holds
+/// each path at its absolute place (as restic does).
+struct SourceSelection: Sendable {
+    var isTarget = false
+    var children: [(name: [UInt8], selection: SourceSelection)] = []
+
+    init() {}
+
+    init(paths: [[UInt8]]) {
+        for path in paths { insert(PathBytes.components(path)[...]) }
+    }
+
+    private mutating func insert(_ components: ArraySlice<[UInt8]>) {
+        guard let first = components.first else {
+            isTarget = true
+            return
+        }
+        if let index = children.firstIndex(where: { $0.name == first }) {
+            children[index].selection.insert(components.dropFirst())
+        } else {
+            var child = SourceSelection()
+            child.insert(components.dropFirst())
+            children.append((first, child))
+            children.sort { $0.name.lexicographicallyPrecedes($1.name) }
+        }
+    }
+}

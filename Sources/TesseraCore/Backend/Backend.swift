@@ -1,0 +1,89 @@
+import Foundation
+
+/// The folders of a repository (design.md "Repository layout").
+public enum ObjectKind: String, Sendable, CaseIterable {
+    case config
+    case key = "keys"
+    case data
+    case index
+    case snapshot = "snapshots"
+    case lock = "locks"
+}
+
+/// One object in a repository: a kind and a name (a hex id, or "config").
+public struct ObjectHandle: Hashable, Sendable, CustomStringConvertible {
+    public var kind: ObjectKind
+    public var name: String
+
+    public init(kind: ObjectKind, name: String) {
+        self.kind = kind
+        self.name = name
+    }
+
+    public init(kind: ObjectKind, id: ID) { self.init(kind: kind, name: id.hex) }
+
+    public static let config = ObjectHandle(kind: .config, name: "config")
+
+    /// The path relative to the repository root; packs are spread over 256 folders.
+    public var path: String {
+        switch kind {
+        case .config: "config"
+        case .data: "data/\(name.prefix(2))/\(name)"
+        default: "\(kind.rawValue)/\(name)"
+        }
+    }
+
+    public var description: String { path }
+}
+
+public struct ObjectInfo: Hashable, Sendable {
+    public var handle: ObjectHandle
+    public var size: Int64
+    public init(handle: ObjectHandle, size: Int64) {
+        self.handle = handle
+        self.size = size
+    }
+}
+
+/// Where a repository's objects are stored. Small on purpose: everything above
+/// it is backend-agnostic, and every backend passes one conformance suite.
+///
+/// Objects are immutable: `save` writes a whole object atomically (readers never
+/// see a partial object) and never needs to modify one.
+public protocol Backend: Sendable {
+    /// A human-readable location, for messages.
+    var location: String { get }
+
+    func save(_ handle: ObjectHandle, data: Data) async throws
+    /// The whole object, or `range` of it. Throws `BackendError.notFound` when absent.
+    func load(_ handle: ObjectHandle, range: Range<Int64>?) async throws -> Data
+    func stat(_ handle: ObjectHandle) async throws -> ObjectInfo
+    func list(_ kind: ObjectKind) async throws -> [ObjectInfo]
+    func delete(_ handle: ObjectHandle) async throws
+}
+
+extension Backend {
+    public func load(_ handle: ObjectHandle) async throws -> Data { try await load(handle, range: nil) }
+
+    public func exists(_ handle: ObjectHandle) async throws -> Bool {
+        do {
+            _ = try await stat(handle)
+            return true
+        } catch BackendError.notFound {
+            return false
+        }
+    }
+}
+
+/// Errors every backend reports in the same terms.
+public enum BackendError: Error, CustomStringConvertible, Sendable {
+    case notFound(ObjectHandle)
+    case io(operation: String, object: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .notFound(let handle): "\(handle.path) does not exist"
+        case .io(let operation, let object, let reason): "cannot \(operation) \(object): \(reason)"
+        }
+    }
+}

@@ -1,0 +1,162 @@
+import Foundation
+
+/// A repository in a local folder.
+///
+/// Writes go to a temporary file in the destination folder, are flushed to
+/// disk, then renamed into place: a crash leaves either no object or a whole
+/// one (invariant 5). Blocking I/O is fine here: each call is one syscall
+/// sequence on a cooperative thread, bounded by the callers' concurrency.
+public struct LocalBackend: Backend {
+    public let root: URL
+    public var location: String { root.path }
+
+    public init(path: String) {
+        self.root = URL(fileURLWithPath: path, isDirectory: true).standardizedFileURL
+    }
+
+    /// Creates the folder layout for a new repository, including the 256 pack folders.
+    public func createLayout() throws {
+        let manager = FileManager.default
+        do {
+            for kind in ObjectKind.allCases where kind != .config {
+                try manager.createDirectory(at: root.appendingPathComponent(kind.rawValue), withIntermediateDirectories: true)
+            }
+            for prefix in 0..<256 {
+                try manager.createDirectory(at: root.appendingPathComponent("data/" + HexCoding.encode([UInt8(prefix)])), withIntermediateDirectories: true)
+            }
+        } catch {
+            throw BackendError.io(operation: "create", object: root.path, reason: Self.reason(error))
+        }
+    }
+
+    private func url(_ handle: ObjectHandle) -> URL { root.appendingPathComponent(handle.path) }
+
+    public func save(_ handle: ObjectHandle, data: Data) async throws {
+        let destination = url(handle)
+        let folder = destination.deletingLastPathComponent()
+        let temporary = folder.appendingPathComponent(".tmp-\(ID.random().short)-\(destination.lastPathComponent)")
+        try writeDurably(data, to: temporary, folder: folder)
+        guard rename(temporary.path, destination.path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary.path)
+            throw BackendError.io(operation: "save", object: handle.path, reason: reason)
+        }
+        syncFolder(folder)
+    }
+
+    private func writeDurably(_ data: Data, to file: URL, folder: URL) throws {
+        var descriptor = open(file.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        if descriptor < 0, errno == ENOENT {
+            try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            descriptor = open(file.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        }
+        guard descriptor >= 0 else {
+            throw BackendError.io(operation: "create", object: file.path, reason: String(cString: strerror(errno)))
+        }
+        defer { close(descriptor) }
+        let failure: String? = data.withUnsafeBytes { buffer in
+            var written = 0
+            while written < buffer.count {
+                let result = write(descriptor, buffer.baseAddress! + written, buffer.count - written)
+                if result < 0 {
+                    if errno == EINTR { continue }
+                    return String(cString: strerror(errno))
+                }
+                written += result
+            }
+            return fsync(descriptor) == 0 ? nil : String(cString: strerror(errno))
+        }
+        if let failure {
+            unlink(file.path)
+            throw BackendError.io(operation: "write", object: file.path, reason: failure)
+        }
+    }
+
+    private func syncFolder(_ folder: URL) {
+        let descriptor = open(folder.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard descriptor >= 0 else { return }
+        fsync(descriptor)
+        close(descriptor)
+    }
+
+    public func load(_ handle: ObjectHandle, range: Range<Int64>?) async throws -> Data {
+        let descriptor = open(url(handle).path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw openError(handle) }
+        defer { close(descriptor) }
+        let start: Int64
+        let count: Int
+        if let range {
+            start = range.lowerBound
+            count = Int(range.count)
+        } else {
+            var info = Glibc.stat()
+            guard fstat(descriptor, &info) == 0 else { throw BackendError.io(operation: "stat", object: handle.path, reason: String(cString: strerror(errno))) }
+            start = 0
+            count = Int(info.st_size)
+        }
+        var data = Data(count: count)
+        let result: Result<Int, BackendError> = data.withUnsafeMutableBytes { buffer in
+            var done = 0
+            while done < count {
+                let got = pread(descriptor, buffer.baseAddress! + done, count - done, off_t(start) + off_t(done))
+                if got < 0 {
+                    if errno == EINTR { continue }
+                    return .failure(.io(operation: "read", object: handle.path, reason: String(cString: strerror(errno))))
+                }
+                if got == 0 { break }
+                done += got
+            }
+            return .success(done)
+        }
+        let read = try result.get()
+        guard read == count else {
+            throw BackendError.io(operation: "read", object: handle.path, reason: "object is shorter than expected (\(read) of \(count) bytes)")
+        }
+        return data
+    }
+
+    public func stat(_ handle: ObjectHandle) async throws -> ObjectInfo {
+        guard let info = fileStatus(url(handle).path) else { throw openError(handle) }
+        return ObjectInfo(handle: handle, size: Int64(info.st_size))
+    }
+
+    public func list(_ kind: ObjectKind) async throws -> [ObjectInfo] {
+        let folder = root.appendingPathComponent(kind.rawValue)
+        let folders: [URL]
+        if kind == .data {
+            folders = (try? FileManager.default.contentsOfDirectory(atPath: folder.path))?
+                .filter { $0.count == 2 }.sorted().map { folder.appendingPathComponent($0) } ?? []
+        } else if kind == .config {
+            return (try? await stat(.config)).map { [$0] } ?? []
+        } else {
+            folders = [folder]
+        }
+        var result = [ObjectInfo]()
+        for directory in folders {
+            guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory.path) else { continue }
+            for name in names where !name.hasPrefix(".") {
+                guard let info = fileStatus(directory.appendingPathComponent(name).path), (info.st_mode & S_IFMT) == S_IFREG else { continue }
+                result.append(ObjectInfo(handle: ObjectHandle(kind: kind, name: name), size: Int64(info.st_size)))
+            }
+        }
+        return result
+    }
+
+    public func delete(_ handle: ObjectHandle) async throws {
+        guard unlink(url(handle).path) == 0 else { throw openError(handle) }
+    }
+
+    private func openError(_ handle: ObjectHandle) -> BackendError {
+        errno == ENOENT ? .notFound(handle) : .io(operation: "open", object: handle.path, reason: String(cString: strerror(errno)))
+    }
+
+    private static func reason(_ error: Error) -> String {
+        (error as NSError).localizedDescription
+    }
+}
+
+/// `stat(2)` of a path; outside the type because `LocalBackend.stat` hides the C function there.
+private func fileStatus(_ path: String) -> Glibc.stat? {
+    var info = Glibc.stat()
+    return stat(path, &info) == 0 ? info : nil
+}

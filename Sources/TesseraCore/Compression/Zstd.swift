@@ -1,0 +1,83 @@
+import CZstd
+import Foundation
+import Synchronization
+
+/// zstd compression with contexts reused across calls: creating a context per
+/// chunk costs more than compressing a small one.
+public final class ZstdCodec: Sendable {
+    public let level: Int32
+    private let compressors = Mutex<[ContextBox]>([])
+    private let decompressors = Mutex<[ContextBox]>([])
+
+    /// A zstd context. Safe to send: a context is used by one caller at a time,
+    /// handed out and returned through the mutex-guarded pools above.
+    private final class ContextBox: @unchecked Sendable {
+        let pointer: OpaquePointer
+        let isCompressor: Bool
+        init(pointer: OpaquePointer, isCompressor: Bool) {
+            self.pointer = pointer
+            self.isCompressor = isCompressor
+        }
+        deinit {
+            if isCompressor { ZSTD_freeCCtx(pointer) } else { ZSTD_freeDCtx(pointer) }
+        }
+    }
+
+    public init(level: Int) {
+        self.level = Int32(clamping: level)
+    }
+
+    /// The compressed bytes, or nil when compression does not make the data smaller.
+    public func compress(_ input: Data) -> Data? {
+        guard let context = take(compressors, create: { ZSTD_createCCtx().map { ContextBox(pointer: $0, isCompressor: true) } }) else { return nil }
+        defer { give(context, to: compressors) }
+        let bound = tessera_zstd_compress_bound(input.count)
+        var output = Data(count: bound)
+        let written = output.withUnsafeMutableBytes { out in
+            input.withUnsafeBytes { source in
+                ZSTD_compressCCtx(context.pointer, out.baseAddress, bound, source.baseAddress, source.count, level)
+            }
+        }
+        guard tessera_zstd_is_error(written) == 0, written < input.count else { return nil }
+        output.count = written
+        return output
+    }
+
+    /// Decompresses data whose decompressed size is `expectedSize` exactly.
+    public func decompress(_ input: Data, expectedSize: Int) throws -> Data {
+        guard let context = take(decompressors, create: { ZSTD_createDCtx().map { ContextBox(pointer: $0, isCompressor: false) } }) else {
+            throw FormatError.malformed("zstd: cannot allocate a context")
+        }
+        defer { give(context, to: decompressors) }
+        var output = Data(count: expectedSize)
+        let written = output.withUnsafeMutableBytes { out in
+            input.withUnsafeBytes { source in
+                ZSTD_decompressDCtx(context.pointer, out.baseAddress, expectedSize, source.baseAddress, source.count)
+            }
+        }
+        if tessera_zstd_is_error(written) != 0 {
+            throw FormatError.malformed("zstd: \(String(cString: ZSTD_getErrorName(written)))")
+        }
+        guard written == expectedSize else { throw FormatError.malformed("zstd: \(written) bytes instead of \(expectedSize)") }
+        return output
+    }
+
+    /// The size a zstd frame declares, when it declares one.
+    public static func frameContentSize(_ input: Data) -> Int? {
+        let size = input.withUnsafeBytes { ZSTD_getFrameContentSize($0.baseAddress, $0.count) }
+        // ZSTD_CONTENTSIZE_UNKNOWN and _ERROR are the two largest UInt64 values.
+        guard size < UInt64.max - 1, size <= UInt64(Int32.max) * 64 else { return nil }
+        return Int(size)
+    }
+
+    private func take(_ pool: borrowing Mutex<[ContextBox]>, create: () -> ContextBox?) -> ContextBox? {
+        if let reused = pool.withLock({ $0.popLast() }) { return reused }
+        return create()
+    }
+
+    private func give(_ context: ContextBox, to pool: borrowing Mutex<[ContextBox]>) {
+        pool.withLock { contexts in
+            if contexts.count < 16 { contexts.append(context) }
+        }
+    }
+}

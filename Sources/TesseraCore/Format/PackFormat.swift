@@ -1,0 +1,117 @@
+import Crypto
+import Foundation
+
+/// Where a blob lives inside a pack.
+public struct PackedBlob: Hashable, Sendable {
+    public var type: BlobType
+    public var id: ID
+    /// Offset of the sealed blob in the pack.
+    public var offset: UInt64
+    /// Length of the sealed blob.
+    public var length: UInt32
+    /// Length of the plaintext before compression.
+    public var rawLength: UInt32
+
+    public init(type: BlobType, id: ID, offset: UInt64, length: UInt32, rawLength: UInt32) {
+        self.type = type
+        self.id = id
+        self.offset = offset
+        self.length = length
+        self.rawLength = rawLength
+    }
+}
+
+/// A pack file: `sealed blob | sealed blob | … | sealed header | header length (u32 LE)`.
+///
+/// The header lists every blob (type, id, offset, length, raw length), so
+/// the index can be rebuilt from packs alone (invariant 6). A pack's name is
+/// the SHA-256 of all its bytes, checkable without the key.
+public enum PackFormat {
+    public static let headerVersion: UInt8 = 1
+    /// The header length field at the end.
+    public static let trailerSize = 4
+
+    public static func encodeHeader(_ blobs: [PackedBlob]) -> [UInt8] {
+        var writer = BinaryWriter(capacity: 16 + blobs.count * 48)
+        writer.byte(headerVersion)
+        writer.varint(blobs.count)
+        for blob in blobs {
+            writer.byte(blob.type.rawValue)
+            writer.id(blob.id)
+            writer.varint(blob.offset)
+            writer.varint(UInt64(blob.length))
+            writer.varint(UInt64(blob.rawLength))
+        }
+        return writer.bytes
+    }
+
+    public static func decodeHeader(_ plaintext: Data) throws -> [PackedBlob] {
+        var reader = BinaryReader(plaintext)
+        let version = try reader.byte()
+        guard version == headerVersion else { throw FormatError.unknownVersion(object: "pack header", version: Int(version)) }
+        let count = try reader.count(limit: plaintext.count / 36)
+        var blobs = [PackedBlob]()
+        blobs.reserveCapacity(count)
+        for _ in 0..<count {
+            let rawType = try reader.byte()
+            guard let type = BlobType(rawValue: rawType) else { throw FormatError.malformed("unknown blob type \(rawType)") }
+            let id = try reader.id()
+            let offset = try reader.varint()
+            let length = try reader.varint()
+            let rawLength = try reader.varint()
+            guard length <= UInt32.max, rawLength <= UInt32.max else { throw FormatError.malformed("blob length out of range") }
+            blobs.append(PackedBlob(type: type, id: id, offset: offset, length: UInt32(length), rawLength: UInt32(rawLength)))
+        }
+        guard reader.isAtEnd else { throw FormatError.malformed("trailing bytes in pack header") }
+        return blobs
+    }
+
+    /// Reads the header from the tail of a pack, given `tail` = its last bytes.
+    /// Returns nil when the tail is too short to hold the whole header (the caller then reads `needed` bytes).
+    public static func header(fromTail tail: Data, packSize: Int, sealer: Sealer) throws -> (blobs: [PackedBlob], needed: Int)? {
+        guard tail.count >= trailerSize else { throw FormatError.truncated }
+        var reader = BinaryReader(Array(tail.suffix(trailerSize)))
+        let headerLength = Int(try reader.uint32LE())
+        let needed = headerLength + trailerSize
+        guard headerLength >= Sealer.overhead, needed <= packSize else { throw FormatError.malformed("pack header length \(headerLength) out of range") }
+        guard tail.count >= needed else { return ([], needed) }
+        let sealed = tail.subdata(in: (tail.endIndex - needed)..<(tail.endIndex - trailerSize))
+        let blobs = try decodeHeader(sealer.open(sealed, purpose: .packHeader))
+        let dataEnd = UInt64(packSize - needed)
+        for blob in blobs where blob.offset + UInt64(blob.length) > dataEnd {
+            throw FormatError.malformed("blob \(blob.id.short) lies outside the pack")
+        }
+        return (blobs, needed)
+    }
+
+    public static func packID(of bytes: Data) -> ID {
+        ID(unchecked: Array(SHA256.hash(data: bytes)))
+    }
+}
+
+/// Gathers sealed blobs into one pack in memory.
+public struct PackBuilder: Sendable {
+    public private(set) var bytes = Data()
+    public private(set) var blobs: [PackedBlob] = []
+
+    public init(capacity: Int) { bytes.reserveCapacity(capacity) }
+
+    public var isEmpty: Bool { blobs.isEmpty }
+    public var size: Int { bytes.count }
+
+    public mutating func append(type: BlobType, id: ID, sealed: Data, rawLength: Int) {
+        blobs.append(PackedBlob(type: type, id: id, offset: UInt64(bytes.count), length: UInt32(sealed.count), rawLength: UInt32(rawLength)))
+        bytes.append(sealed)
+    }
+
+    /// The finished pack's bytes and its id (the SHA-256 of those bytes).
+    public func finish(sealer: Sealer) -> (id: ID, bytes: Data, blobs: [PackedBlob]) {
+        var out = bytes
+        let header = sealer.seal(PackFormat.encodeHeader(blobs), purpose: .packHeader)
+        out.append(header)
+        var trailer = BinaryWriter(capacity: 4)
+        trailer.uint32LE(UInt32(header.count))
+        out.append(contentsOf: trailer.bytes)
+        return (PackFormat.packID(of: out), out, blobs)
+    }
+}

@@ -1,0 +1,58 @@
+import ArgumentParser
+import Foundation
+import TesseraCore
+
+/// The root command. `main` maps errors to the exit codes of cli.md.
+@main
+struct Tessera: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tessera",
+        abstract: "Encrypted, deduplicated backups.",
+        subcommands: [
+            InitCommand.self, SnapshotCommand.self, BackupCommand.self, SnapshotsCommand.self,
+            LsCommand.self, RestoreCommand.self, CheckCommand.self, StatsCommand.self,
+            KeyCommand.self, UnlockCommand.self, IndexCommand.self,
+        ]
+    )
+
+    static func main() async {
+        signal(SIGPIPE, SIG_IGN)
+        do {
+            var command = try parseAsRoot(GlobalArgumentOrder.normalize(Array(CommandLine.arguments.dropFirst())))
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch let error as TesseraError {
+            FileHandle.standardError.write(Data("tessera: \(error.description)\n".utf8))
+            Foundation.exit(ExitStatus.code(for: error))
+        } catch let error as FileSystemError {
+            FileHandle.standardError.write(Data("tessera: \(error.description)\n".utf8))
+            Foundation.exit(1)
+        } catch let error as BackendError {
+            FileHandle.standardError.write(Data("tessera: \(error.description)\n".utf8))
+            Foundation.exit(1)
+        } catch {
+            exit(withError: error)
+        }
+    }
+}
+
+/// cli.md "Exit status".
+enum ExitStatus {
+    static let failure: Int32 = 1
+    static let partialBackup: Int32 = 3
+    static let noRepository: Int32 = 10
+    static let locked: Int32 = 11
+    static let wrongPassword: Int32 = 12
+
+    static func code(for error: TesseraError) -> Int32 {
+        switch error {
+        case .repositoryNotFound: noRepository
+        case .repositoryLocked: locked
+        case .wrongPassword, .noPassword: wrongPassword
+        default: failure
+        }
+    }
+}

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Tessera — build and run the test suite (debug). This is what CI runs.
+#
+#   scripts/test.sh                      # everything
+#   scripts/test.sh --filter ChunkerTests  # extra arguments go to `swift test`
+#
+# Installs missing system packages first (apt-get). The build log goes to
+# .build/test-build.log (its tail is printed if the build fails); the output
+# of `swift test` goes to stdout. Exits non-zero when the build or any test
+# fails.
+#
+# The tests get their own TMPDIR and a clean TESSERA_* environment, so they
+# never pick up a real repository or password from the caller and two runs
+# on one machine do not collide. Set TESSERA_KEEP_TEST_TMP=1 to keep
+# the temporary directory for inspection.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+# shellcheck source=scripts/lib/deps.sh
+source "$ROOT/scripts/lib/deps.sh"
+
+ensure_build_deps
+
+mkdir -p .build
+BUILD_LOG="$ROOT/.build/test-build.log"
+JOBS=$(nproc 2>/dev/null || echo 2)
+
+# One run at a time per checkout: SwiftPM would serialize on .build anyway,
+# but a second run would otherwise fail confusingly half-way.
+exec 9>"$ROOT/.build/test.lock"
+if command -v flock >/dev/null 2>&1 && ! flock -n 9; then
+    log "Another scripts/test.sh is running in $ROOT; waiting for it to finish..."
+    flock 9
+fi
+
+log "Building Tessera and its tests (debug, $JOBS jobs; log: ${BUILD_LOG#"$ROOT"/})..."
+start=$SECONDS
+if ! swift build --build-tests --jobs "$JOBS" >"$BUILD_LOG" 2>&1; then
+    log ""
+    log "error: swift build failed after $((SECONDS - start)) s. Last 80 lines of $BUILD_LOG:"
+    log "----------------------------------------------------------------------"
+    tail -n 80 "$BUILD_LOG" >&2
+    log "----------------------------------------------------------------------"
+    exit 1
+fi
+log "Build finished in $((SECONDS - start)) s."
+
+# Isolated environment for the tests (after the build, so SwiftPM's own
+# caches are untouched): a private TMPDIR, removed afterwards, and no
+# TESSERA_* variables leaking in from the caller's shell.
+TEST_TMP=$(mktemp -d "${TMPDIR:-/tmp}/tessera-test.XXXXXX")
+cleanup() {
+    if [[ "${TESSERA_KEEP_TEST_TMP:-0}" == 1 ]]; then
+        log "Kept test scratch directory: $TEST_TMP"
+    else
+        rm -rf "$TEST_TMP"
+    fi
+}
+trap cleanup EXIT
+unset TESSERA_REPOSITORY TESSERA_PASSWORD TESSERA_PASSWORD_FILE TESSERA_PASSWORD_COMMAND TESSERA_CACHE_DIR
+export TMPDIR="$TEST_TMP"
+
+log "Running tests: swift test --skip-build $*"
+start=$SECONDS
+status=0
+# Swift Testing reports on stderr; send it to stdout with XCTest's lines.
+swift test --skip-build "$@" 2>&1 || status=$?
+if [[ $status -ne 0 ]]; then
+    log "error: tests failed (swift test exited with status $status after $((SECONDS - start)) s)."
+    exit "$status"
+fi
+log "All tests passed in $((SECONDS - start)) s."
