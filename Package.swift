@@ -18,6 +18,8 @@ let package = Package(
         // C libraries, each behind its own system-library target.
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
+        // glibc functions Swift's Glibc module does not export (mallopt).
+        .target(name: "CSystemShims"),
 
         // The root of the dependency graph: formats, crypto, chunking, index,
         // repository, archiver, restorer, checker and the local-folder backend.
@@ -35,14 +37,17 @@ let package = Package(
         .executableTarget(
             name: "tessera",
             dependencies: [
-                "TesseraCore",
+                "TesseraCore", "CSystemShims",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
 
         .testTarget(name: "TesseraCoreTests", dependencies: ["TesseraCore"]),
         // End-to-end tests: run the real `tessera` binary.
-        .testTarget(name: "TesseraCLITests", dependencies: ["TesseraCore"]),
+        .testTarget(
+            name: "TesseraCLITests",
+            dependencies: ["TesseraCore", .product(name: "Logging", package: "swift-log")]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

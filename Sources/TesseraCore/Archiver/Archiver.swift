@@ -92,7 +92,20 @@ public struct Archiver: Sendable {
                 }
                 continue
             }
-            guard node.type == .directory else { continue }
+            if node.type != .directory {
+                // A symlink on the way to a source path (`/home -> /data/home`): the snapshot
+                // records the path as given, as a directory with the metadata of its target.
+                do {
+                    let status = try DirectoryHandle.open(path: childPath).status()
+                    node = Node(name: name, type: .directory, mode: status.mode, uid: status.uid, gid: status.gid,
+                                user: names.user(status.uid), group: names.group(status.gid),
+                                mtime: status.mtime, ctime: status.ctime, atime: status.atime,
+                                device: status.device, inode: status.inode, links: status.links)
+                } catch {
+                    report(childPath, error)
+                    continue
+                }
+            }
             let parentTree = try await subtree(of: parentNode)
             node.subtree = try await archiveSelection(child, path: childPath, parent: parentTree, writer: writer)
             nodes.append(node)
@@ -214,47 +227,34 @@ public struct Archiver: Sendable {
     /// The file's content as chunks and holes. Chunks are stored in parallel
     /// tasks; their order in the result is the file's order.
     private func readContent(of file: OpenFile, size: UInt64, writer: RepositoryWriter) async throws -> [ContentPiece] {
-        let regions = try file.dataRegions(size: size)
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            var pieces = [ContentPiece]()
-            var position: UInt64 = 0
-            for region in regions {
-                if region.lowerBound > position { pieces.append(.hole(length: region.lowerBound - position)) }
-                var offset = region.lowerBound
-                let end = region.upperBound
-                var chunker = Chunker(parameters: repository.config.chunkerParameters, gear: repository.gear) { buffer in
-                    let wanted = Int(min(UInt64(buffer.count), end - offset))
-                    guard wanted > 0 else { return 0 }
-                    let got = try file.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<wanted]), at: offset)
-                    offset += UInt64(got)
-                    return got
+        let stream = FileContentStream(
+            file: file, regions: try file.dataRegions(size: size), size: size,
+            parameters: repository.config.chunkerParameters, gear: repository.gear
+        )
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            while let chunk = try stream.nextChunk() {
+                let id = repository.master.blobID(of: chunk)
+                stream.record(id: id, length: chunk.count)
+                statistics.update {
+                    $0.bytesRead += UInt64(chunk.count)
+                    $0.bytesDone += UInt64(chunk.count)
                 }
-                while let chunk = try chunker.next() {
-                    let id = repository.master.blobID(of: chunk)
-                    pieces.append(.chunk(id, length: UInt32(chunk.count)))
-                    statistics.update {
-                        $0.bytesRead += UInt64(chunk.count)
-                        $0.bytesDone += UInt64(chunk.count)
-                    }
-                    await chunkSlots.acquire()
-                    group.addTask {
-                        defer { chunkSlots.release() }
-                        let stored = try await writer.store(type: .data, id: id, plaintext: chunk)
-                        if stored > 0 {
-                            statistics.update {
-                                $0.bytesAdded += UInt64(chunk.count)
-                                $0.bytesStored += UInt64(stored)
-                                $0.blobsAdded += 1
-                            }
+                await chunkSlots.acquire()
+                group.addTask {
+                    defer { chunkSlots.release() }
+                    let stored = try await writer.store(type: .data, id: id, plaintext: chunk)
+                    if stored > 0 {
+                        statistics.update {
+                            $0.bytesAdded += UInt64(chunk.count)
+                            $0.bytesStored += UInt64(stored)
+                            $0.blobsAdded += 1
                         }
                     }
                 }
-                position = max(position, offset)
             }
-            if size > position { pieces.append(.hole(length: size - position)) }
             try await group.waitForAll()
-            return pieces
         }
+        return stream.finish()
     }
 
     private func storeTree(_ tree: Tree, writer: RepositoryWriter) async throws -> ID {
@@ -324,3 +324,4 @@ struct SourceSelection: Sendable {
         }
     }
 }
+

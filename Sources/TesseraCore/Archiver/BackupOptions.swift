@@ -16,8 +16,10 @@ public struct BackupOptions: Sendable {
     public var parent: ID?
     public var dryRun = false
     /// Files read at once; chunks compressed and sealed at once.
-    public var fileConcurrency = 4
-    public var chunkConcurrency = ProcessInfo.processInfo.activeProcessorCount + 2
+    /// Each file being read holds a chunker buffer of up to 2 × the maximum chunk size.
+    public var fileConcurrency = max(2, ProcessInfo.processInfo.activeProcessorCount)
+    /// One chunk per core being compressed, one more waiting.
+    public var chunkConcurrency = ProcessInfo.processInfo.activeProcessorCount + 1
 
     public init(paths: [[UInt8]]) { self.paths = paths }
 

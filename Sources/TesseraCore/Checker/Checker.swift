@@ -102,7 +102,7 @@ public struct Checker: Sendable {
         let indexedNames = Set(indexed.map(\.id.hex))
         let unreferenced = stored.keys.filter { !indexedNames.contains($0) }
         if !unreferenced.isEmpty {
-            report.warnings.append("\(unreferenced.count) pack(s) are not referenced by any index (left by an interrupted backup; `tessera prune` removes them)")
+            report.warnings.append("\(unreferenced.count) pack(s) are not referenced by any index (left by an interrupted backup; harmless, prune will remove them)")
         }
         report.packs = stored.count
         return present
@@ -163,11 +163,11 @@ public struct Checker: Sendable {
         }
         var damaged = Set<ID>()
         for blob in indexedBlobs {
-            let end = Int(blob.offset) + Int(blob.length)
-            guard end <= bytes.count else {
+            guard blob.offset <= UInt64(bytes.count), UInt64(blob.length) <= UInt64(bytes.count) - blob.offset else {
                 damaged.insert(blob.id)
                 continue
             }
+            let end = Int(blob.offset) + Int(blob.length)
             let sealed = bytes.subdata(in: Int(blob.offset)..<end)
             if (try? repository.codec.decode(sealed, id: blob.id, rawLength: Int(blob.rawLength))) == nil {
                 damaged.insert(blob.id)

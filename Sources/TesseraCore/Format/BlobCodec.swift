@@ -16,14 +16,12 @@ public struct BlobCodec: Sendable {
 
     /// Compresses (when it helps) and seals a blob's plaintext.
     public func encode(_ plaintext: Data) -> Data {
-        var framed = Data(capacity: plaintext.count + 1)
-        if let compressed = codec.compress(plaintext) {
-            framed.append(BlobCodec.zstd)
-            framed.append(compressed)
-        } else {
-            framed.append(BlobCodec.raw)
-            framed.append(plaintext)
+        if let framed = codec.compress(plaintext, prefix: BlobCodec.zstd) {
+            return master.sealer.seal(framed, purpose: .blob)
         }
+        var framed = Data(capacity: plaintext.count + 1)
+        framed.append(BlobCodec.raw)
+        framed.append(plaintext)
         return master.sealer.seal(framed, purpose: .blob)
     }
 
@@ -35,7 +33,7 @@ public struct BlobCodec: Sendable {
         let plaintext: Data
         switch marker {
         case BlobCodec.raw: plaintext = Data(payload)
-        case BlobCodec.zstd: plaintext = try codec.decompress(Data(payload), expectedSize: rawLength)
+        case BlobCodec.zstd: plaintext = try codec.decompress(payload, expectedSize: rawLength)
         default: throw FormatError.malformed("unknown compression \(marker)")
         }
         guard plaintext.count == rawLength, master.blobID(of: plaintext) == id else {

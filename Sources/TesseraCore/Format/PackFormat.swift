@@ -78,7 +78,7 @@ public enum PackFormat {
         let sealed = tail.subdata(in: (tail.endIndex - needed)..<(tail.endIndex - trailerSize))
         let blobs = try decodeHeader(sealer.open(sealed, purpose: .packHeader))
         let dataEnd = UInt64(packSize - needed)
-        for blob in blobs where blob.offset + UInt64(blob.length) > dataEnd {
+        for blob in blobs where blob.offset > dataEnd || UInt64(blob.length) > dataEnd - blob.offset {
             throw FormatError.malformed("blob \(blob.id.short) lies outside the pack")
         }
         return (blobs, needed)
@@ -105,13 +105,13 @@ public struct PackBuilder: Sendable {
     }
 
     /// The finished pack's bytes and its id (the SHA-256 of those bytes).
-    public func finish(sealer: Sealer) -> (id: ID, bytes: Data, blobs: [PackedBlob]) {
-        var out = bytes
+    /// Consumes the builder: the pack's bytes are not copied.
+    public consuming func finish(sealer: Sealer) -> (id: ID, bytes: Data, blobs: [PackedBlob]) {
         let header = sealer.seal(PackFormat.encodeHeader(blobs), purpose: .packHeader)
-        out.append(header)
+        bytes.append(header)
         var trailer = BinaryWriter(capacity: 4)
         trailer.uint32LE(UInt32(header.count))
-        out.append(contentsOf: trailer.bytes)
-        return (PackFormat.packID(of: out), out, blobs)
+        bytes.append(contentsOf: trailer.bytes)
+        return (PackFormat.packID(of: bytes), bytes, blobs)
     }
 }

@@ -48,7 +48,7 @@ public struct RepositoryConfig: Codable, Sendable {
         if let problem = chunkerParameters.validationError {
             throw TesseraError.damaged(object: "config", detail: problem)
         }
-        guard chunkerSeed.count == 32, packSize >= 1 << 20, packSize <= 1 << 30 else {
+        guard ID(hex: id) != nil, chunkerSeed.count == 32, packSize >= 1 << 20, packSize <= 1 << 30 else {
             throw TesseraError.damaged(object: "config", detail: "invalid chunker seed or pack size")
         }
     }

@@ -38,7 +38,13 @@ public struct Tree: Hashable, Sendable {
         let count = try reader.count(limit: data.count)
         var nodes = [Node]()
         nodes.reserveCapacity(count)
-        for _ in 0..<count { nodes.append(try decodeNode(&reader)) }
+        for _ in 0..<count {
+            let node = try decodeNode(&reader)
+            if let previous = nodes.last, !previous.name.lexicographicallyPrecedes(node.name) {
+                throw FormatError.malformed("tree entries are not strictly sorted by name")
+            }
+            nodes.append(node)
+        }
         guard reader.isAtEnd else { throw FormatError.malformed("trailing bytes in tree") }
         // Decoded order is kept as stored; `init` would re-sort, which a valid tree never needs.
         var tree = Tree(nodes: [])

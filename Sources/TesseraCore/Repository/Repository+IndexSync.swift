@@ -29,12 +29,8 @@ extension Repository {
 
     public func loadIndexFile(_ id: ID) async throws -> IndexFile {
         let sealed = try await backend.load(ObjectHandle(kind: .index, id: id))
-        do {
-            return try IndexFile.decode(try master.sealer.open(sealed, purpose: .index))
-        } catch let FormatError.unknownVersion(object, version) {
-            throw TesseraError.unsupportedFormat(object: "\(object) \(id.short)", detail: "version \(version)")
-        } catch {
-            throw TesseraError.damaged(object: "index file \(id.short)", detail: "\(error)")
+        return try Self.decoding("index file \(id.short)") {
+            try IndexFile.decode(try master.sealer.open(sealed, purpose: .index))
         }
     }
 

@@ -63,14 +63,9 @@ public final class Repository: Sendable {
         guard try await backend.exists(.config) else { throw TesseraError.repositoryNotFound(location: backend.location) }
         let (keyID, payload) = try await unlockKey(backend: backend, password: password)
         let master = payload.masterKey
-        let config: RepositoryConfig
-        do {
-            let plaintext = try master.sealer.open(try await backend.load(.config), purpose: .config)
-            config = try JSONCoding.decoder.decode(RepositoryConfig.self, from: plaintext)
-        } catch let error as TesseraError {
-            throw error
-        } catch {
-            throw TesseraError.damaged(object: "config", detail: "\(error)")
+        let sealedConfig = try await backend.load(.config)
+        let config = try decoding("config") {
+            try JSONCoding.decoder.decode(RepositoryConfig.self, from: try master.sealer.open(sealedConfig, purpose: .config))
         }
         try config.validate()
         let index = try LocalIndex(path: indexPath(cacheRoot: cacheRoot, repositoryID: config.id))
@@ -82,6 +77,7 @@ public final class Repository: Sendable {
     /// Finds the key object this password opens.
     static func unlockKey(backend: any Backend, password: String) async throws -> (ID, KeyFile.Payload) {
         let keys = try await backend.list(.key)
+        var unusable: TesseraError?
         for info in keys.sorted(by: { $0.handle.name < $1.handle.name }) {
             guard let id = ID(hex: info.handle.name) else { continue }
             let keyFile: KeyFile
@@ -90,8 +86,14 @@ public final class Repository: Sendable {
             } catch {
                 continue  // a damaged or foreign key object: another key may still open the repository
             }
-            if let payload = try keyFile.unwrap(password: password) { return (id, payload) }
+            do {
+                if let payload = try keyFile.unwrap(password: password) { return (id, payload) }
+            } catch let error as TesseraError {
+                unusable = unusable ?? error
+            }
         }
+        // Only when no key could even be tried is the reason something other than the password.
+        if let unusable, keys.count == 1 { throw unusable }
         throw TesseraError.wrongPassword
     }
 
@@ -120,17 +122,15 @@ public final class Repository: Sendable {
     public func loadBlob(at location: LocalIndex.BlobLocation) async throws -> Data {
         let blob = location.blob
         let handle = ObjectHandle(kind: .data, id: location.pack)
-        let start = Int64(blob.offset)
+        guard let start = Int64(exactly: blob.offset) else { throw TesseraError.damaged(object: "index entry of blob \(blob.id.short)", detail: "offset out of range") }
         let sealed: Data
         do {
             sealed = try await backend.load(handle, range: start..<(start + Int64(blob.length)))
         } catch let error as BackendError {
             throw TesseraError.backend(operation: "read", object: "pack \(location.pack.short)", detail: "\(error)")
         }
-        do {
-            return try codec.decode(sealed, id: blob.id, rawLength: Int(blob.rawLength))
-        } catch {
-            throw TesseraError.damaged(object: "blob \(blob.id.short) in pack \(location.pack.short)", detail: "\(error)")
+        return try Self.decoding("blob \(blob.id.short) in pack \(location.pack.short)") {
+            try codec.decode(sealed, id: blob.id, rawLength: Int(blob.rawLength))
         }
     }
 
@@ -162,12 +162,22 @@ public final class Repository: Sendable {
 
     public func loadSnapshot(_ handle: ObjectHandle) async throws -> Snapshot {
         let sealed = try await backend.load(handle)
+        return try Self.decoding("snapshot \(handle.name.prefix(8))") {
+            try JSONCoding.decoder.decode(Snapshot.self, from: try master.sealer.open(sealed, purpose: .snapshot))
+        }
+    }
+
+    /// Runs a decoder and names what failed: an unknown version is an
+    /// unsupported format (upgrade tessera), anything else is damage.
+    static func decoding<T>(_ object: String, _ body: () throws -> T) throws -> T {
         do {
-            return try JSONCoding.decoder.decode(Snapshot.self, from: try master.sealer.open(sealed, purpose: .snapshot))
-        } catch let FormatError.unknownVersion(object, version) {
-            throw TesseraError.unsupportedFormat(object: "\(object) \(handle.name.prefix(8))", detail: "version \(version)")
+            return try body()
+        } catch let FormatError.unknownVersion(_, version), let SealError.unknownVersion(version) {
+            throw TesseraError.unsupportedFormat(object: object, detail: "version \(version)")
+        } catch let error as TesseraError {
+            throw error
         } catch {
-            throw TesseraError.damaged(object: "snapshot \(handle.name.prefix(8))", detail: "\(error)")
+            throw TesseraError.damaged(object: object, detail: "\(error)")
         }
     }
 

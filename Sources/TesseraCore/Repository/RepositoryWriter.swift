@@ -28,7 +28,7 @@ public actor RepositoryWriter {
     /// Counts what would be written, writes nothing (`--dry-run`).
     private let dryRun: Bool
 
-    public init(repository: Repository, dryRun: Bool = false, maxUploads: Int = 2, packsPerIndexFile: Int = 64) {
+    public init(repository: Repository, dryRun: Bool = false, maxUploads: Int = 1, packsPerIndexFile: Int = 64) {
         self.repository = repository
         self.dryRun = dryRun
         self.maxUploads = max(1, maxUploads)
@@ -68,8 +68,9 @@ public actor RepositoryWriter {
 
     private func sealCurrentPack() async throws {
         guard !builder.isEmpty else { return }
-        let finished = builder.finish(sealer: repository.master.sealer)
+        let full = builder
         builder = PackBuilder(capacity: repository.config.packSize + (1 << 20))
+        let finished = full.finish(sealer: repository.master.sealer)
         let backend = repository.backend
         uploads.append(Task {
             try await backend.save(ObjectHandle(kind: .data, id: finished.id), data: finished.bytes)
