@@ -42,7 +42,7 @@ let package = Package(
             ]
         ),
 
-        .testTarget(name: "TesseraCoreTests", dependencies: ["TesseraCore"]),
+        .testTarget(name: "TesseraCoreTests", dependencies: ["TesseraCore", .product(name: "Logging", package: "swift-log")]),
         // End-to-end tests: run the real `tessera` binary.
         .testTarget(
             name: "TesseraCLITests",

@@ -77,7 +77,7 @@ public struct Sealer: Sendable {
     }
 }
 
-public enum SealError: Error, CustomStringConvertible, Sendable {
+public enum SealError: Error, Equatable, CustomStringConvertible, Sendable {
     case tooShort
     case unknownVersion(Int)
     case authenticationFailed

@@ -71,7 +71,7 @@ public struct BinaryReader {
 }
 
 /// Why bytes did not decode.
-public enum FormatError: Error, CustomStringConvertible, Sendable {
+public enum FormatError: Error, Equatable, CustomStringConvertible, Sendable {
     case truncated
     case malformed(String)
     case unknownVersion(object: String, version: Int)
