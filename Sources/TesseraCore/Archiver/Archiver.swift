@@ -154,6 +154,7 @@ public struct Archiver: Sendable {
         }
         let nodes = try await withThrowingTaskGroup(of: (Int, Node?).self) { group in
             var nodes = [Node?](repeating: nil, count: entryNames.count)
+            var inFlight = 0
             for (position, name) in entryNames.enumerated() {
                 let childPath = PathBytes.join(path, name)
                 if !filter.isEmpty, filter.excludes(path: childPath) { continue }
@@ -175,6 +176,13 @@ public struct Archiver: Sendable {
                     group.addTask {
                         defer { fileSlots.release() }
                         return (position, try await archiveFile(found, in: directory, path: childPath, parentNode: parentNode, writer: writer))
+                    }
+                    inFlight += 1
+                    // A group keeps finished tasks until their results are taken: take them as
+                    // we go, or a folder of 10,000 files holds 10,000 finished tasks.
+                    while inFlight > options.fileConcurrency, let (done, node) = try await group.next() {
+                        nodes[done] = node
+                        inFlight -= 1
                     }
                 } else {
                     nodes[position] = try await archiveEntry(found, in: directory, path: childPath, parentNode: parentNode, device: device, writer: writer)
@@ -232,6 +240,7 @@ public struct Archiver: Sendable {
             parameters: repository.config.chunkerParameters, gear: repository.gear
         )
         try await withThrowingTaskGroup(of: Void.self) { group in
+            var inFlight = 0
             while let chunk = try stream.nextChunk() {
                 let id = repository.master.blobID(of: chunk)
                 stream.record(id: id, length: chunk.count)
@@ -239,22 +248,36 @@ public struct Archiver: Sendable {
                     $0.bytesRead += UInt64(chunk.count)
                     $0.bytesDone += UInt64(chunk.count)
                 }
+                if chunk.count < Self.inlineChunkLimit {
+                    // Small chunks (most small files) are stored in this file's task: files already
+                    // run in parallel, and a task per small chunk costs more than it saves.
+                    try await storeChunk(chunk, id: id, writer: writer)
+                    continue
+                }
                 await chunkSlots.acquire()
                 group.addTask {
                     defer { chunkSlots.release() }
-                    let stored = try await writer.store(type: .data, id: id, plaintext: chunk)
-                    if stored > 0 {
-                        statistics.update {
-                            $0.bytesAdded += UInt64(chunk.count)
-                            $0.bytesStored += UInt64(stored)
-                            $0.blobsAdded += 1
-                        }
-                    }
+                    try await storeChunk(chunk, id: id, writer: writer)
                 }
+                inFlight += 1
+                while inFlight > options.chunkConcurrency, try await group.next() != nil { inFlight -= 1 }
             }
             try await group.waitForAll()
         }
         return stream.finish()
+    }
+
+    static let inlineChunkLimit = 256 << 10
+
+    private func storeChunk(_ chunk: Data, id: ID, writer: RepositoryWriter) async throws {
+        let stored = try await writer.store(type: .data, id: id, plaintext: chunk)
+        if stored > 0 {
+            statistics.update {
+                $0.bytesAdded += UInt64(chunk.count)
+                $0.bytesStored += UInt64(stored)
+                $0.blobsAdded += 1
+            }
+        }
     }
 
     private func storeTree(_ tree: Tree, writer: RepositoryWriter) async throws -> ID {

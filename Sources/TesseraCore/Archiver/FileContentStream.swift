@@ -39,7 +39,9 @@ final class FileContentStream {
             }
             offset = region.lowerBound
             end = region.upperBound
-            chunker = Chunker(parameters: parameters, gear: gear) { [unowned self] buffer in try self.read(into: buffer) }
+            chunker = Chunker(parameters: parameters, gear: gear, expectedSize: region.upperBound - region.lowerBound) { [unowned self] buffer in
+                try self.read(into: buffer)
+            }
         }
     }
 

@@ -19,8 +19,11 @@ public struct Chunker {
     private var sourceEnded = false
 
     /// `read` fills the given buffer from the source and returns the byte count, 0 at the end. It may throw.
-    public init(parameters: ChunkerParameters, gear: GearTable, read: @escaping (UnsafeMutableRawBufferPointer) throws -> Int) {
-        self.init(parameters: parameters, gear: gear, initialBufferSize: 256 << 10, read: read)
+    /// `expectedSize`, when known, sizes the first buffer: a small file then
+    /// costs a small allocation instead of the default 256 KiB.
+    public init(parameters: ChunkerParameters, gear: GearTable, expectedSize: UInt64? = nil, read: @escaping (UnsafeMutableRawBufferPointer) throws -> Int) {
+        let initial = expectedSize.map { Int(min(max($0, 2048), 128 << 10)) * 2 } ?? 256 << 10
+        self.init(parameters: parameters, gear: gear, initialBufferSize: initial, read: read)
     }
 
     /// `initialBufferSize` lets tests exercise buffer growth and compaction with small inputs.

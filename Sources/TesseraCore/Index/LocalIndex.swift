@@ -17,7 +17,8 @@ public final class LocalIndex: Sendable {
         // Several tessera processes may use one cache: wait for the writer instead of failing.
         configuration.busyMode = .timeout(60)
         configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA cache_size = -65536")
+            // 8 MiB per connection: GRDB's pool may open several, and each counts in the peak RSS.
+            try db.execute(sql: "PRAGMA cache_size = -8192")
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
         do {
@@ -72,7 +73,8 @@ public final class LocalIndex: Sendable {
 
     public func location(of id: ID) throws -> BlobLocation? {
         try pool.read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT pack_id, type, offset, length, raw_length FROM blobs WHERE id = ? LIMIT 1", arguments: [id.data]) else { return nil }
+            let statement = try db.cachedStatement(sql: "SELECT pack_id, type, offset, length, raw_length FROM blobs WHERE id = ? LIMIT 1")
+            guard let row = try Row.fetchOne(statement, arguments: [id.data]) else { return nil }
             return try Self.location(row, id: id)
         }
     }
@@ -80,14 +82,14 @@ public final class LocalIndex: Sendable {
     /// Every pack that holds a blob (more than one after concurrent backups).
     public func locations(of id: ID) throws -> [BlobLocation] {
         try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT pack_id, type, offset, length, raw_length FROM blobs WHERE id = ?", arguments: [id.data])
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT pack_id, type, offset, length, raw_length FROM blobs WHERE id = ?"), arguments: [id.data])
                 .map { try Self.location($0, id: id) }
         }
     }
 
     public func contains(_ id: ID) throws -> Bool {
         try pool.read { db in
-            try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM blobs WHERE id = ?)", arguments: [id.data]) ?? false
+            try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS(SELECT 1 FROM blobs WHERE id = ?)"), arguments: [id.data]) ?? false
         }
     }
 
@@ -213,7 +215,7 @@ public final class LocalIndex: Sendable {
     // MARK: Decoded trees
 
     public func tree(_ id: ID) throws -> Data? {
-        try pool.read { db in try Data.fetchOne(db, sql: "SELECT data FROM trees WHERE id = ?", arguments: [id.data]) }
+        try pool.read { db in try Data.fetchOne(db.cachedStatement(sql: "SELECT data FROM trees WHERE id = ?"), arguments: [id.data]) }
     }
 
     public func addTree(_ id: ID, plaintext: Data) throws {

@@ -95,6 +95,7 @@ public final class Restorer: Sendable {
         }
         return try await withThrowingTaskGroup(of: Bool.self) { group in
             var restoredAny = false
+            var inFlight = 0
             for node in tree.nodes {
                 guard node.hasSafeName else {
                     problem(PathBytes.join(context.snapshotPath, node.name), "unsafe name in snapshot, not restored")
@@ -106,6 +107,12 @@ public final class Restorer: Sendable {
                     group.addTask { [self] in
                         defer { fileSlots.release() }
                         return try await restoreEntry(node, in: context, parentPath: context.snapshotPath)
+                    }
+                    inFlight += 1
+                    // Take finished results as we go: a group keeps finished tasks until then.
+                    while inFlight > options.fileConcurrency, let restored = try await group.next() {
+                        if restored { restoredAny = true }
+                        inFlight -= 1
                     }
                 } else if try await restoreEntry(node, in: context, parentPath: context.snapshotPath) {
                     restoredAny = true
@@ -252,6 +259,8 @@ public final class Restorer: Sendable {
     /// loaded is reported (and left as zeros) while the others are written.
     private func writeContent(_ content: [ContentPiece], to file: OpenFile) async throws -> [String] {
         try await withThrowingTaskGroup(of: String?.self) { group in
+            var failures = [String]()
+            var inFlight = 0
             var offset: UInt64 = 0
             for piece in content {
                 let at = offset
@@ -270,8 +279,12 @@ public final class Restorer: Sendable {
                     report.withLock { $0.bytesWritten += UInt64(data.count) }
                     return nil
                 }
+                inFlight += 1
+                while inFlight > options.chunkConcurrency, let result = try await group.next() {
+                    if let failure = result { failures.append(failure) }
+                    inFlight -= 1
+                }
             }
-            var failures = [String]()
             for try await failure in group { if let failure { failures.append(failure) } }
             return failures
         }
