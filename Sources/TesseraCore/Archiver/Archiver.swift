@@ -219,7 +219,7 @@ public struct Archiver: Sendable {
             let file = try directory.openFile(node.name)
             let status = try file.status()
             guard status.type == .file else { return nil }  // replaced by something else since the listing
-            node.content = try await readContent(of: file, size: status.size, writer: writer)
+            node.content = try await readContent(of: file, status: status, writer: writer)
             node.size = node.content.reduce(0) { $0 + $1.length }
         } catch let error as FileSystemError {
             report(path, error)
@@ -234,9 +234,12 @@ public struct Archiver: Sendable {
 
     /// The file's content as chunks and holes. Chunks are stored in parallel
     /// tasks; their order in the result is the file's order.
-    private func readContent(of file: OpenFile, size: UInt64, writer: RepositoryWriter) async throws -> [ContentPiece] {
+    private func readContent(of file: OpenFile, status: FileStatus, writer: RepositoryWriter) async throws -> [ContentPiece] {
+        let size = status.size
+        // Only a file with fewer blocks than its size can have holes; skip the probe for the rest.
+        let regions = status.blocks * 512 >= size ? (size == 0 ? [] : [0..<size]) : try file.dataRegions(size: size)
         let stream = FileContentStream(
-            file: file, regions: try file.dataRegions(size: size), size: size,
+            file: file, regions: regions, size: size,
             parameters: repository.config.chunkerParameters, gear: repository.gear
         )
         try await withThrowingTaskGroup(of: Void.self) { group in

@@ -12,16 +12,19 @@ public struct MasterKey: Sendable {
     private let encryptionSecret: SecretKey
     private let identificationSecret: SecretKey
 
+    /// One sealer for the life of the key, so that its subkeys are reused.
+    public let sealer: Sealer
+
     public init(encryption: SymmetricKey, identification: SymmetricKey) {
         self.encryptionSecret = SecretKey(encryption)
         self.identificationSecret = SecretKey(identification)
+        self.sealer = Sealer(key: encryption)
     }
 
     public static func generate() -> MasterKey {
         MasterKey(encryption: SymmetricKey(size: .bits256), identification: SymmetricKey(size: .bits256))
     }
 
-    public var sealer: Sealer { Sealer(key: encryption) }
 
     /// The keyed id of a blob's plaintext.
     public func blobID(of plaintext: some DataProtocol) -> ID {

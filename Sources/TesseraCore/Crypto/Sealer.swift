@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Synchronization
 
 /// What a sealed object is. Bound into every seal as associated data, so an
 /// object of one kind can never be passed off as another (a tree as a config, say).
@@ -28,21 +29,31 @@ public struct Sealer: Sendable {
     public static let tagSize = 16
     /// Bytes a seal adds to its plaintext.
     public static let overhead = 1 + saltSize + nonceSize + tagSize
+    /// A writer reuses one salt (so one subkey) for at most this many objects,
+    /// each with its own random nonce: the chance of a nonce collision stays
+    /// near 2^-64, far inside GCM's 2^32-messages-per-key bound.
+    static let sealsPerSubkey = 1 << 16
 
     private let secret: SecretKey
     private var key: SymmetricKey { secret.key }
+    private let subkeys = SubkeyCache()
 
     public init(key: SymmetricKey) { self.secret = SecretKey(key) }
 
     public func seal(_ plaintext: some DataProtocol, purpose: SealPurpose) -> Data {
-        let salt = SymmetricKey(size: .init(bitCount: Sealer.saltSize * 8))
-        let subkey = derive(salt: salt.withUnsafeBytes { Data($0) }, purpose: purpose)
+        var nonce = [UInt8](repeating: 0, count: Sealer.nonceSize)
+        SecureRandom.fill(&nonce)
+        let (salt, subkey) = subkeys.forSealing(purpose) {
+            var salt = [UInt8](repeating: 0, count: Sealer.saltSize)
+            SecureRandom.fill(&salt)
+            return (salt, derive(salt: salt, purpose: purpose))
+        }
         do {
-            let box = try AES.GCM.seal(plaintext, using: subkey, nonce: AES.GCM.Nonce(), authenticating: Data(purpose.rawValue.utf8))
+            let box = try AES.GCM.seal(plaintext, using: subkey.key, nonce: AES.GCM.Nonce(data: nonce), authenticating: Data(purpose.rawValue.utf8))
             var out = Data(capacity: plaintext.count + Sealer.overhead)
             out.append(Sealer.version)
-            salt.withUnsafeBytes { out.append(contentsOf: $0) }
-            out.append(contentsOf: box.nonce)
+            out.append(contentsOf: salt)
+            out.append(contentsOf: nonce)
             out.append(box.ciphertext)
             out.append(box.tag)
             return out
@@ -59,21 +70,68 @@ public struct Sealer: Sendable {
         let saltEnd = start + 1 + Sealer.saltSize
         let nonceEnd = saltEnd + Sealer.nonceSize
         let tagStart = sealed.endIndex - Sealer.tagSize
-        let subkey = derive(salt: sealed[(start + 1)..<saltEnd], purpose: purpose)
+        let salt = [UInt8](sealed[(start + 1)..<saltEnd])
+        let subkey = subkeys.forOpening(purpose, salt: salt) { derive(salt: salt, purpose: purpose) }
         do {
             let box = try AES.GCM.SealedBox(
                 nonce: AES.GCM.Nonce(data: sealed[saltEnd..<nonceEnd]),
                 ciphertext: sealed[nonceEnd..<tagStart],
                 tag: sealed[tagStart...]
             )
-            return try AES.GCM.open(box, using: subkey, authenticating: Data(purpose.rawValue.utf8))
+            return try AES.GCM.open(box, using: subkey.key, authenticating: Data(purpose.rawValue.utf8))
         } catch {
             throw SealError.authenticationFailed
         }
     }
 
-    private func derive(salt: some DataProtocol, purpose: SealPurpose) -> SymmetricKey {
-        HKDF<SHA256>.deriveKey(inputKeyMaterial: key, salt: salt, info: Data(purpose.rawValue.utf8), outputByteCount: 32)
+    private func derive(salt: [UInt8], purpose: SealPurpose) -> SecretKey {
+        SecretKey(HKDF<SHA256>.deriveKey(inputKeyMaterial: key, salt: salt, info: Data(purpose.rawValue.utf8), outputByteCount: 32))
+    }
+}
+
+/// The subkeys in use: for sealing, the current salt and subkey of each
+/// purpose (renewed after `sealsPerSubkey` uses); for opening, the last salt
+/// seen per purpose, since objects written by one process share theirs.
+final class SubkeyCache: Sendable {
+    private struct Sealing {
+        var salt: [UInt8]
+        var subkey: SecretKey
+        var uses: Int
+    }
+
+    private let sealing = Mutex<[SealPurpose: Sealing]>([:])
+    private let opening = Mutex<[SealPurpose: (salt: [UInt8], subkey: SecretKey)]>([:])
+
+    func forSealing(_ purpose: SealPurpose, fresh: () -> ([UInt8], SecretKey)) -> ([UInt8], SecretKey) {
+        sealing.withLock { entries in
+            if var entry = entries[purpose], entry.uses < Sealer.sealsPerSubkey {
+                entry.uses += 1
+                entries[purpose] = entry
+                return (entry.salt, entry.subkey)
+            }
+            let (salt, subkey) = fresh()
+            entries[purpose] = Sealing(salt: salt, subkey: subkey, uses: 1)
+            return (salt, subkey)
+        }
+    }
+
+    func forOpening(_ purpose: SealPurpose, salt: [UInt8], derive: () -> SecretKey) -> SecretKey {
+        if let cached = opening.withLock({ $0[purpose] }), cached.salt == salt { return cached.subkey }
+        let subkey = derive()
+        opening.withLock { $0[purpose] = (salt, subkey) }
+        return subkey
+    }
+}
+
+/// Cryptographically secure random bytes (the kernel's getrandom, 8 bytes a call).
+enum SecureRandom {
+    static func fill(_ bytes: inout [UInt8]) {
+        var generator = SystemRandomNumberGenerator()
+        var word: UInt64 = 0
+        for index in bytes.indices {
+            if index % 8 == 0 { word = generator.next() }
+            bytes[index] = UInt8(truncatingIfNeeded: word >> (8 * UInt64(index % 8)))
+        }
     }
 }
 

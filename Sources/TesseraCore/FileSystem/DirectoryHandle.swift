@@ -136,7 +136,8 @@ public final class DirectoryHandle: Sendable {
     public func openFile(_ name: [UInt8]) throws -> OpenFile {
         let cName = try checkedName(name, "open")
         // O_NONBLOCK so that a file swapped for a FIFO meanwhile cannot make
-        // open hang; it is cleared again below for ordinary reads.
+        // open hang. It changes nothing for reads of regular files, and callers
+        // check the type with `status()` before reading, so it stays set.
         let flags = O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK
         // O_NOATIME keeps backups from touching access times; the kernel only
         // allows it to the owner (or CAP_FOWNER), so fall back without it.
@@ -147,10 +148,7 @@ public final class DirectoryHandle: Sendable {
             (opened, code) = SystemCall.attempt { openat(descriptor, cName, used) }
         }
         if code != 0 { throw FileSystemError(operation: "open", path: childPath(name), code: code) }
-        let handle = OpenFile(descriptor: opened, path: childPath(name))
-        let statusFlags = used & ~(O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
-        try SystemCall.check("open", childPath(name)) { fcntl(opened, F_SETFL, statusFlags) }
-        return handle
+        return OpenFile(descriptor: opened, path: childPath(name))
     }
 
     // MARK: - Helpers for all operations

@@ -83,6 +83,9 @@ struct SnapshotCreateRunner {
             options.time = date
         }
 
+        if arguments.limitUpload != nil {
+            output.warning("--limit-upload applies to remote repositories; a local folder is written at full speed")
+        }
         let repository = try await RepositoryOpener.open(global)
         try await RepositoryOpener.withLock(repository, exclusive: false, command: "snapshot create") {
             if let parent = arguments.parent {
