@@ -19,6 +19,7 @@ struct Tessera: AsyncParsableCommand {
     static func main() async {
         signal(SIGPIPE, SIG_IGN)
         MemoryTuning.apply()
+        InterruptHandler.shared.install()
         do {
             var command = try parseAsRoot(GlobalArgumentOrder.normalize(Array(CommandLine.arguments.dropFirst())))
             if var asyncCommand = command as? AsyncParsableCommand {

@@ -28,6 +28,8 @@ enum RepositoryOpener {
     /// Runs `body` holding a lock; releases it however `body` ends.
     static func withLock<T>(_ repository: Repository, exclusive: Bool, command: String, _ body: () async throws -> T) async throws -> T {
         let lock = try await RepositoryLock.acquire(repository, exclusive: exclusive, command: command)
+        let token = InterruptHandler.shared.register { await lock.release() }
+        defer { InterruptHandler.shared.unregister(token) }
         do {
             let result = try await body()
             await lock.release()
