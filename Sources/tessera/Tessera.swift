@@ -30,6 +30,10 @@ struct Tessera: AsyncParsableCommand {
         } catch let error as TesseraError {
             FileHandle.standardError.write(Data("tessera: \(error.description)\n".utf8))
             Foundation.exit(ExitStatus.code(for: error))
+        } catch let error as ExcludePatternError {
+            // A bad pattern is a wrong command line.
+            FileHandle.standardError.write(Data("tessera: \(error.description)\n".utf8))
+            Foundation.exit(ExitCode.validationFailure.rawValue)
         } catch let error as FileSystemError {
             FileHandle.standardError.write(Data("tessera: \(error.description)\n".utf8))
             Foundation.exit(1)

@@ -114,6 +114,9 @@ struct FormatTests {
         #expect(PathBytes.display(Array("plain/ü".utf8)) == "plain/ü")
         #expect(PathBytes.display([0x61, 0xff, 0x62]) == "a\\xffb")
         #expect(PathBytes.display([0x5c, 0xff]) != PathBytes.display([0x5c, 0x5c, 0xff]))
+        // A literal backslash is escaped too, so `f\xff` (5 bytes) never looks like f + 0xff.
+        #expect(PathBytes.display(Array("f\\xff".utf8)) == "f\\\\xff")
+        #expect(PathBytes.display(Array("f\\xff".utf8)) != PathBytes.display([0x66, 0xff]))
         #expect(!PathBytes.isSafeComponent(Array("..".utf8)) && !PathBytes.isSafeComponent(Array("a/b".utf8)) && !PathBytes.isSafeComponent([]))
         #expect(PathBytes.isSafeComponent([0xff, 0x0a]))
     }

@@ -199,7 +199,7 @@ public struct Archiver: Sendable {
     private func unchangedFile(_ node: Node, parentNode: Node?) throws -> Node? {
         guard let old = parentNode, old.type == .file, old.size == node.size, old.mtime == node.mtime,
               old.ctime == node.ctime, old.inode == node.inode else { return nil }
-        for case .chunk(let id, _) in old.content where try !repository.index.contains(id) { return nil }
+        for case .chunk(let id, _) in old.content where try !repository.index.contains(id, indexedOnly: true) { return nil }
         var reused = node
         reused.content = old.content
         statistics.update {

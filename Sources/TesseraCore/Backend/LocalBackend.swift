@@ -17,6 +17,9 @@ public struct LocalBackend: Backend {
     /// Creates the folder layout for a new repository, including the 256 pack folders.
     public func createLayout() throws {
         let manager = FileManager.default
+        if let existing = try? manager.contentsOfDirectory(atPath: root.path), !existing.isEmpty {
+            throw BackendError.io(operation: "create a repository in", object: root.path, reason: "the folder is not empty; choose a new or empty folder")
+        }
         do {
             for kind in ObjectKind.allCases where kind != .config {
                 try manager.createDirectory(at: root.appendingPathComponent(kind.rawValue), withIntermediateDirectories: true)

@@ -99,10 +99,10 @@ public struct Checker: Sendable {
             }
             present.append(pack)
         }
-        let indexedNames = Set(indexed.map(\.id.hex))
-        let unreferenced = stored.keys.filter { !indexedNames.contains($0) }
+        let namedByIndexFiles = Set(indexed.filter { $0.indexID != nil }.map(\.id.hex))
+        let unreferenced = stored.keys.filter { !namedByIndexFiles.contains($0) }
         if !unreferenced.isEmpty {
-            report.warnings.append("\(unreferenced.count) pack(s) are not referenced by any index (left by an interrupted backup; harmless, prune will remove them)")
+            report.warnings.append("\(unreferenced.count) pack(s) are not named by any index file: left by an interrupted backup (harmless), or the index files were lost (then run `tessera index rebuild --repository`)")
         }
         report.packs = stored.count
         return present

@@ -21,8 +21,11 @@ public final class LocalIndex: Sendable {
             try db.execute(sql: "PRAGMA cache_size = -8192")
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
+        let folder = (path as NSString).deletingLastPathComponent
+        if let reason = PathCreation.makeDirectories(folder, mode: 0o700) {
+            throw TesseraError.failed("cannot create the cache folder \(folder): \(reason). Pass another --cache-dir")
+        }
         do {
-            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             pool = try DatabasePool(path: path, configuration: configuration)
             try Self.migrator.migrate(pool)
         } catch {
@@ -65,6 +68,10 @@ public final class LocalIndex: Sendable {
 
     // MARK: Blobs and packs
 
+    // Point lookups use `unsafeRead`: a single SELECT is atomic in SQLite, and
+    // skipping GRDB's BEGIN/COMMIT around each one halves the cost of the
+    // lookup that every chunk and every unchanged file makes.
+
     /// Where a blob can be read: one pack that holds it.
     public struct BlobLocation: Sendable, Hashable {
         public var pack: ID
@@ -72,7 +79,7 @@ public final class LocalIndex: Sendable {
     }
 
     public func location(of id: ID) throws -> BlobLocation? {
-        try pool.read { db in
+        try pool.unsafeRead { db in
             let statement = try db.cachedStatement(sql: "SELECT pack_id, type, offset, length, raw_length FROM blobs WHERE id = ? LIMIT 1")
             guard let row = try Row.fetchOne(statement, arguments: [id.data]) else { return nil }
             return try Self.location(row, id: id)
@@ -81,15 +88,21 @@ public final class LocalIndex: Sendable {
 
     /// Every pack that holds a blob (more than one after concurrent backups).
     public func locations(of id: ID) throws -> [BlobLocation] {
-        try pool.read { db in
+        try pool.unsafeRead { db in
             try Row.fetchAll(db.cachedStatement(sql: "SELECT pack_id, type, offset, length, raw_length FROM blobs WHERE id = ?"), arguments: [id.data])
                 .map { try Self.location($0, id: id) }
         }
     }
 
-    public func contains(_ id: ID) throws -> Bool {
-        try pool.read { db in
-            try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS(SELECT 1 FROM blobs WHERE id = ?)"), arguments: [id.data]) ?? false
+    /// Whether some pack holds the blob. With `indexedOnly`, only packs that an
+    /// index file in the repository names count: what a new snapshot may rely
+    /// on, since packs no index names are what prune removes.
+    public func contains(_ id: ID, indexedOnly: Bool = false) throws -> Bool {
+        try pool.unsafeRead { db in
+            let sql = indexedOnly
+                ? "SELECT EXISTS(SELECT 1 FROM blobs JOIN packs ON packs.id = blobs.pack_id WHERE blobs.id = ? AND packs.index_id IS NOT NULL)"
+                : "SELECT EXISTS(SELECT 1 FROM blobs WHERE id = ?)"
+            return try Bool.fetchOne(db.cachedStatement(sql: sql), arguments: [id.data]) ?? false
         }
     }
 
@@ -215,7 +228,7 @@ public final class LocalIndex: Sendable {
     // MARK: Decoded trees
 
     public func tree(_ id: ID) throws -> Data? {
-        try pool.read { db in try Data.fetchOne(db.cachedStatement(sql: "SELECT data FROM trees WHERE id = ?"), arguments: [id.data]) }
+        try pool.unsafeRead { db in try Data.fetchOne(db.cachedStatement(sql: "SELECT data FROM trees WHERE id = ?"), arguments: [id.data]) }
     }
 
     public func addTree(_ id: ID, plaintext: Data) throws {

@@ -13,6 +13,7 @@ extension Repository {
             let file = try await loadIndexFile(id)
             try index.addPacks(file.packs, indexID: id)
         }
+        try await indexPacksWithoutIndexFile()
 
         let knownSnapshots = try index.knownSnapshots()
         let presentSnapshots = Set(try await backend.list(.snapshot).compactMap { ID(hex: $0.handle.name) })
@@ -25,6 +26,24 @@ extension Repository {
                 logger.warning("skipping snapshot \(id.short): \(error)")
             }
         }
+    }
+
+    /// Packs that no index file names (left by an interrupted backup, or all of
+    /// them when `index/` was lost) are read from their headers, so that their
+    /// data stays restorable (invariant 6). They are recorded without an index
+    /// file: new backups do not deduplicate against them.
+    func indexPacksWithoutIndexFile() async throws {
+        let known = Set(try index.packs().map(\.id))
+        var found = [IndexFile.Pack]()
+        for info in try await backend.list(.data) {
+            guard let id = ID(hex: info.handle.name), !known.contains(id) else { continue }
+            do {
+                found.append(IndexFile.Pack(id: id, size: UInt64(info.size), blobs: try await loadPackHeader(info)))
+            } catch {
+                logger.warning("pack \(id.short) has an unreadable header and is left out of the index: \(error)")
+            }
+        }
+        if !found.isEmpty { try index.addPacks(found, indexID: nil) }
     }
 
     public func loadIndexFile(_ id: ID) async throws -> IndexFile {

@@ -39,7 +39,7 @@ public actor RepositoryWriter {
     /// Claims a blob id for writing. False when the repository (or this writer) already has it.
     public func claim(_ id: ID) throws -> Bool {
         if pending.contains(id) { return false }
-        if try repository.index.contains(id) { return false }
+        if try repository.index.contains(id, indexedOnly: true) { return false }
         pending.insert(id)
         return true
     }

@@ -39,8 +39,8 @@ public final class Restorer: Sendable {
 
     public func run(snapshot: Snapshot) async throws -> RestoreReport {
         let start = try await startingPoint(snapshot: snapshot)
-        if !options.dryRun {
-            try FileManager.default.createDirectory(atPath: options.target, withIntermediateDirectories: true)
+        if !options.dryRun, let reason = PathCreation.makeDirectories(options.target) {
+            throw TesseraError.invalidArgument("cannot create the restore target \(options.target): \(reason)")
         }
         let target = options.dryRun ? nil : try DirectoryHandle.open(path: Array(options.target.utf8))
         let context = Context(directory: target, relative: [], snapshotPath: start.path)
@@ -59,9 +59,9 @@ public final class Restorer: Sendable {
         var node: Node?
         var path: [UInt8] = []
         for component in PathBytes.components(options.subpath) {
-            guard node == nil || node?.type == .directory else { break }
+            let belowNonDirectory = node.map { $0.type != .directory } ?? false
             let listing = try await repository.loadTree(tree)
-            guard let next = listing.node(named: component) else {
+            guard !belowNonDirectory, let next = listing.node(named: component) else {
                 throw TesseraError.invalidArgument("\(PathBytes.display(options.subpath)) is not in the snapshot; `tessera ls` shows what is")
             }
             path = path + [PathBytes.slash] + component
@@ -70,6 +70,9 @@ public final class Restorer: Sendable {
         }
         return (tree, node, path)
     }
+
+    /// A path inside the snapshot: always absolute ("" stands for the root).
+    static func child(_ parent: [UInt8], _ name: [UInt8]) -> [UInt8] { parent + [PathBytes.slash] + name }
 
     private func parentOf(_ path: [UInt8]) -> [UInt8] {
         guard let last = path.lastIndex(of: PathBytes.slash) else { return [] }
@@ -98,11 +101,11 @@ public final class Restorer: Sendable {
             var inFlight = 0
             for node in tree.nodes {
                 guard node.hasSafeName else {
-                    problem(PathBytes.join(context.snapshotPath, node.name), "unsafe name in snapshot, not restored")
+                    problem(Self.child(context.snapshotPath, node.name), "unsafe name in snapshot, not restored")
                     continue
                 }
                 if node.type == .file {
-                    guard isSelected(PathBytes.join(context.snapshotPath, node.name)) else { continue }
+                    guard isSelected(Self.child(context.snapshotPath, node.name)) else { continue }
                     await fileSlots.acquire()
                     group.addTask { [self] in
                         defer { fileSlots.release() }
@@ -134,7 +137,7 @@ public final class Restorer: Sendable {
     }
 
     private func restoreEntry(_ node: Node, in context: Context, parentPath: [UInt8]) async throws -> Bool {
-        let path = PathBytes.join(parentPath, node.name)
+        let path = Self.child(parentPath, node.name)
         let relative = PathBytes.join(context.relative, node.name)
         if node.type == .directory {
             guard mayContainSelection(path) else { return false }
@@ -146,8 +149,12 @@ public final class Restorer: Sendable {
             if node.type == .directory, let subtree = node.subtree {
                 let inner = Context(directory: nil, relative: relative, snapshotPath: path)
                 let restoredInside = try await restoreTree(subtree, in: inner)
-                if restoredInside || includeFilter.isEmpty || isSelected(path) { announce(path, node, .restore) }
-                return restoredInside
+                let restored = restoredInside || includeFilter.isEmpty || isSelected(path)
+                if restored {
+                    announce(path, node, .restore)
+                    count(node)
+                }
+                return restored
             }
             announce(path, node, .restore)
             count(node)
@@ -343,7 +350,8 @@ public final class Restorer: Sendable {
     }
 
     private func problem(_ path: [UInt8], _ reason: String) {
-        report.withLock { $0.problems.append((PathBytes.display(path), reason)) }
-        observer.problem(path: PathBytes.display(path), reason: reason)
+        let shown = PathBytes.display(path.isEmpty ? [PathBytes.slash] : path)
+        report.withLock { $0.problems.append((shown, reason)) }
+        observer.problem(path: shown, reason: reason)
     }
 }

@@ -1,6 +1,7 @@
 /// Helpers for paths and names kept as raw bytes (Linux names need not be UTF-8).
 public enum PathBytes {
     public static let slash = UInt8(ascii: "/")
+    static let backslash = UInt8(ascii: "\\")
 
     public static func isSafeComponent(_ name: [UInt8]) -> Bool {
         if name.isEmpty || name == [UInt8(ascii: ".")] || name == [UInt8(ascii: "."), UInt8(ascii: ".")] {
@@ -20,10 +21,11 @@ public enum PathBytes {
         return parent + [slash] + name
     }
 
-    /// UTF-8 where valid; each byte of an invalid sequence becomes `\xNN`
-    /// (and a literal backslash becomes `\\` only in that case, keeping names distinct).
+    /// UTF-8 where valid; each byte of an invalid sequence becomes `\xNN` and a
+    /// literal backslash becomes `\\`, so that distinct names always display
+    /// distinctly (as `ls -b` does).
     public static func display(_ bytes: [UInt8]) -> String {
-        if let valid = String(validating: bytes, as: UTF8.self) { return valid }
+        if !bytes.contains(backslash), let valid = String(validating: bytes, as: UTF8.self) { return valid }
         var out = ""
         var index = 0
         while index < bytes.count {
