@@ -72,6 +72,9 @@ enum ExitStatus {
 /// peak RSS for a 1 GB backup, same speed).
 enum MemoryTuning {
     static func apply() {
+        // glibc's own MALLOC_* variables, when set, win (for measurements).
+        let environment = ProcessInfo.processInfo.environment
+        guard environment["MALLOC_ARENA_MAX"] == nil, environment["MALLOC_MMAP_THRESHOLD_"] == nil else { return }
         tessera_tune_allocator(2, 4 << 20)
     }
 }

@@ -144,23 +144,35 @@ public struct Archiver: Sendable {
         }
     }
 
+    /// Lists a folder and reads every entry's metadata, on an I/O thread
+    /// (these calls block on the disk when the inodes are not cached).
+    private func scan(_ directory: DirectoryHandle, path: [UInt8]) async throws -> [(name: [UInt8], node: Result<Node, any Error>)] {
+        let filter = self.filter
+        let names = self.names
+        return try await BlockingIOPool.shared.run {
+            try directory.entryNames().compactMap { name in
+                if !filter.isEmpty, filter.excludes(path: PathBytes.join(path, name)) { return nil }
+                return (name, Result { try directory.node(name, names: names) })
+            }
+        }
+    }
+
     private func archiveDirectory(_ directory: DirectoryHandle, path: [UInt8], parent: Tree?, device: UInt64, writer: RepositoryWriter) async throws -> ID {
-        let entryNames: [[UInt8]]
+        let entries: [(name: [UInt8], node: Result<Node, any Error>)]
         do {
-            entryNames = try directory.entryNames()
+            entries = try await scan(directory, path: path)
         } catch {
             report(path, error)
             return try await storeTree(Tree(nodes: []), writer: writer)
         }
         let nodes = try await withThrowingTaskGroup(of: (Int, Node?).self) { group in
-            var nodes = [Node?](repeating: nil, count: entryNames.count)
+            var nodes = [Node?](repeating: nil, count: entries.count)
             var inFlight = 0
-            for (position, name) in entryNames.enumerated() {
+            for (position, (name, result)) in entries.enumerated() {
                 let childPath = PathBytes.join(path, name)
-                if !filter.isEmpty, filter.excludes(path: childPath) { continue }
                 let found: Node
                 do {
-                    found = try directory.node(name, names: names)
+                    found = try result.get()
                 } catch {
                     report(childPath, error)
                     continue
@@ -216,10 +228,24 @@ public struct Archiver: Sendable {
         statistics.update { $0.currentPath = PathBytes.display(path) }
         var node = found
         do {
-            let file = try directory.openFile(node.name)
-            let status = try file.status()
-            guard status.type == .file else { return nil }  // replaced by something else since the listing
-            node.content = try await readContent(of: file, status: status, writer: writer)
+            // Open, stat and read the first chunk in one trip to an I/O thread:
+            // for most small files that is the whole file.
+            let name = node.name
+            let parameters = repository.config.chunkerParameters
+            let gear = repository.gear
+            let master = repository.master
+            let opened = try await BlockingIOPool.shared.run { () -> (stream: FileContentStream, first: (Data, ID)?)? in
+                let file = try directory.openFile(name)
+                let status = try file.status()
+                guard status.type == .file else { return nil }  // replaced by something else since the listing
+                // Only a file with fewer blocks than its size can have holes; skip the probe for the rest.
+                let size = status.size
+                let regions = status.blocks * 512 >= size ? (size == 0 ? [] : [0..<size]) : try file.dataRegions(size: size)
+                let stream = FileContentStream(file: file, regions: regions, size: size, parameters: parameters, gear: gear)
+                return (stream, try stream.nextChunk().map { ($0, master.blobID(of: $0)) })
+            }
+            guard let opened else { return nil }
+            node.content = try await storeContent(of: opened.stream, first: opened.first, writer: writer)
             node.size = node.content.reduce(0) { $0 + $1.length }
         } catch let error as FileSystemError {
             report(path, error)
@@ -232,20 +258,14 @@ public struct Archiver: Sendable {
         return node
     }
 
-    /// The file's content as chunks and holes. Chunks are stored in parallel
-    /// tasks; their order in the result is the file's order.
-    private func readContent(of file: OpenFile, status: FileStatus, writer: RepositoryWriter) async throws -> [ContentPiece] {
-        let size = status.size
-        // Only a file with fewer blocks than its size can have holes; skip the probe for the rest.
-        let regions = status.blocks * 512 >= size ? (size == 0 ? [] : [0..<size]) : try file.dataRegions(size: size)
-        let stream = FileContentStream(
-            file: file, regions: regions, size: size,
-            parameters: repository.config.chunkerParameters, gear: repository.gear
-        )
+    /// Stores a file's chunks as the stream yields them and returns its content
+    /// list. Large chunks are compressed and sealed in parallel tasks.
+    private func storeContent(of stream: FileContentStream, first: (Data, ID)?, writer: RepositoryWriter) async throws -> [ContentPiece] {
+        let master = repository.master
         try await withThrowingTaskGroup(of: Void.self) { group in
             var inFlight = 0
-            while let chunk = try stream.nextChunk() {
-                let id = repository.master.blobID(of: chunk)
+            var next = first
+            while let (chunk, id) = next {
                 stream.record(id: id, length: chunk.count)
                 statistics.update {
                     $0.bytesRead += UInt64(chunk.count)
@@ -255,15 +275,17 @@ public struct Archiver: Sendable {
                     // Small chunks (most small files) are stored in this file's task: files already
                     // run in parallel, and a task per small chunk costs more than it saves.
                     try await storeChunk(chunk, id: id, writer: writer)
-                    continue
+                } else {
+                    await chunkSlots.acquire()
+                    group.addTask {
+                        defer { chunkSlots.release() }
+                        try await storeChunk(chunk, id: id, writer: writer)
+                    }
+                    inFlight += 1
+                    while inFlight > options.chunkConcurrency, try await group.next() != nil { inFlight -= 1 }
                 }
-                await chunkSlots.acquire()
-                group.addTask {
-                    defer { chunkSlots.release() }
-                    try await storeChunk(chunk, id: id, writer: writer)
-                }
-                inFlight += 1
-                while inFlight > options.chunkConcurrency, try await group.next() != nil { inFlight -= 1 }
+                // Reading, cutting and hashing block on the disk: they run on an I/O thread.
+                next = stream.isAtEnd ? nil : try await BlockingIOPool.shared.run { try stream.nextChunk().map { ($0, master.blobID(of: $0)) } }
             }
             try await group.waitForAll()
         }

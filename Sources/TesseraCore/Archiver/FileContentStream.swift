@@ -7,7 +7,10 @@ import Foundation
 /// records their ids in order. Kept as a class, out of the async function,
 /// which also sidesteps a Swift 6.3 optimizer crash on async frames that hold
 /// a closure-carrying struct across suspension points.
-final class FileContentStream {
+/// `@unchecked Sendable`: it moves between the archiver's task and the I/O
+/// threads, but only one of them uses it at a time (each call is awaited
+/// before the next is made).
+final class FileContentStream: @unchecked Sendable {
     private let file: OpenFile
     private var regions: ArraySlice<Range<UInt64>>
     private let size: UInt64
@@ -27,6 +30,9 @@ final class FileContentStream {
         self.parameters = parameters
         self.gear = gear
     }
+
+    /// True when `nextChunk()` would return nil: spares a small file a second trip to an I/O thread.
+    var isAtEnd: Bool { regions.isEmpty && (chunker?.isExhausted ?? true) }
 
     /// The next chunk's bytes, or nil at the end of the file.
     func nextChunk() throws -> Data? {

@@ -34,7 +34,29 @@ public struct LocalBackend: Backend {
 
     private func url(_ handle: ObjectHandle) -> URL { root.appendingPathComponent(handle.path) }
 
+    // Every operation blocks in the kernel (fsync above all), so it runs on the
+    // I/O threads, never on the cooperative pool.
     public func save(_ handle: ObjectHandle, data: Data) async throws {
+        try await BlockingIOPool.shared.run { try saveNow(handle, data: data) }
+    }
+
+    public func load(_ handle: ObjectHandle, range: Range<Int64>?) async throws -> Data {
+        try await BlockingIOPool.shared.run { try loadNow(handle, range: range) }
+    }
+
+    public func stat(_ handle: ObjectHandle) async throws -> ObjectInfo {
+        try await BlockingIOPool.shared.run { try statNow(handle) }
+    }
+
+    public func list(_ kind: ObjectKind) async throws -> [ObjectInfo] {
+        try await BlockingIOPool.shared.run { listNow(kind) }
+    }
+
+    public func delete(_ handle: ObjectHandle) async throws {
+        try await BlockingIOPool.shared.run { try deleteNow(handle) }
+    }
+
+    private func saveNow(_ handle: ObjectHandle, data: Data) throws {
         let destination = url(handle)
         let folder = destination.deletingLastPathComponent()
         let temporary = folder.appendingPathComponent(".tmp-\(ID.random().short)-\(destination.lastPathComponent)")
@@ -82,7 +104,7 @@ public struct LocalBackend: Backend {
         close(descriptor)
     }
 
-    public func load(_ handle: ObjectHandle, range: Range<Int64>?) async throws -> Data {
+    private func loadNow(_ handle: ObjectHandle, range: Range<Int64>?) throws -> Data {
         let descriptor = open(url(handle).path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { throw openError(handle) }
         defer { close(descriptor) }
@@ -118,19 +140,19 @@ public struct LocalBackend: Backend {
         return data
     }
 
-    public func stat(_ handle: ObjectHandle) async throws -> ObjectInfo {
+    private func statNow(_ handle: ObjectHandle) throws -> ObjectInfo {
         guard let info = fileStatus(url(handle).path) else { throw openError(handle) }
         return ObjectInfo(handle: handle, size: Int64(info.st_size))
     }
 
-    public func list(_ kind: ObjectKind) async throws -> [ObjectInfo] {
+    private func listNow(_ kind: ObjectKind) -> [ObjectInfo] {
         let folder = root.appendingPathComponent(kind.rawValue)
         let folders: [URL]
         if kind == .data {
             folders = (try? FileManager.default.contentsOfDirectory(atPath: folder.path))?
                 .filter { $0.count == 2 }.sorted().map { folder.appendingPathComponent($0) } ?? []
         } else if kind == .config {
-            return (try? await stat(.config)).map { [$0] } ?? []
+            return (try? statNow(.config)).map { [$0] } ?? []
         } else {
             folders = [folder]
         }
@@ -145,7 +167,7 @@ public struct LocalBackend: Backend {
         return result
     }
 
-    public func delete(_ handle: ObjectHandle) async throws {
+    private func deleteNow(_ handle: ObjectHandle) throws {
         guard unlink(url(handle).path) == 0 else { throw openError(handle) }
     }
 

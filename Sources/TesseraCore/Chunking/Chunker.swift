@@ -36,6 +36,10 @@ public struct Chunker {
         self.initialBufferSize = min(max(initialBufferSize, 1), bufferLimit)
     }
 
+    /// True once the source has ended and every byte was returned: the next
+    /// `next()` would return nil.
+    public var isExhausted: Bool { sourceEnded && start == end }
+
     /// The next chunk's bytes, or nil at the end of the source. Every chunk is within
     /// [minSize, maxSize] except the last one, which may be shorter than minSize.
     public mutating func next() throws -> Data? {

@@ -282,7 +282,7 @@ public final class Restorer: Sendable {
                     } catch {
                         return "bytes \(at)-\(at + piece.length): \(error)"
                     }
-                    try data.withUnsafeBytes { try file.write($0, at: at) }
+                    try await BlockingIOPool.shared.run { try data.withUnsafeBytes { try file.write($0, at: at) } }
                     report.withLock { $0.bytesWritten += UInt64(data.count) }
                     return nil
                 }
