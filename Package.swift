@@ -26,7 +26,7 @@ let package = Package(
         .target(
             name: "TesseraCore",
             dependencies: [
-                "CZstd", "CSodium",
+                "CZstd", "CSodium", "CSystemShims",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),

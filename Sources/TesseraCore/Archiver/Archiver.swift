@@ -18,6 +18,7 @@ public struct Archiver: Sendable {
     private let filter: ExcludeFilter
     private let names = OwnerNames()
     private let fileSlots: AsyncSemaphore
+    private let largeFileSlots: AsyncSemaphore
     private let chunkSlots: AsyncSemaphore
 
     public init(repository: Repository, options: BackupOptions, statistics: BackupStatistics, observer: any BackupObserver) throws {
@@ -27,6 +28,7 @@ public struct Archiver: Sendable {
         self.observer = observer
         self.filter = try ExcludeFilter(patterns: options.excludePatterns)
         self.fileSlots = AsyncSemaphore(permits: options.fileConcurrency)
+        self.largeFileSlots = AsyncSemaphore(permits: options.largeFileConcurrency)
         self.chunkSlots = AsyncSemaphore(permits: options.chunkConcurrency)
     }
 
@@ -184,9 +186,10 @@ public struct Archiver: Sendable {
                         continue
                     }
                     // Read files concurrently while the walk goes on.
-                    await fileSlots.acquire()
+                    let slots = found.size > BackupOptions.largeFileSize ? largeFileSlots : fileSlots
+                    await slots.acquire()
                     group.addTask {
-                        defer { fileSlots.release() }
+                        defer { slots.release() }
                         return (position, try await archiveFile(found, in: directory, path: childPath, parentNode: parentNode, writer: writer))
                     }
                     inFlight += 1
@@ -206,12 +209,15 @@ public struct Archiver: Sendable {
         return try await storeTree(Tree(nodes: nodes), writer: writer)
     }
 
-    /// The parent's node when the file did not change (same size, mtime, ctime and inode)
-    /// and all its chunks are still in the repository: then it is not read again.
+    /// The parent's content when the file did not change (same size, mtime,
+    /// ctime and inode): then it is not read again.
+    ///
+    /// Its chunks need no lookup: a snapshot is written after the index files
+    /// that name its blobs (invariant 5), and nothing removes blobs a snapshot
+    /// still references; `check` reports the damage if something else did.
     private func unchangedFile(_ node: Node, parentNode: Node?) throws -> Node? {
         guard let old = parentNode, old.type == .file, old.size == node.size, old.mtime == node.mtime,
               old.ctime == node.ctime, old.inode == node.inode else { return nil }
-        for case .chunk(let id, _) in old.content where try !repository.index.contains(id, indexedOnly: true) { return nil }
         var reused = node
         reused.content = old.content
         statistics.update {

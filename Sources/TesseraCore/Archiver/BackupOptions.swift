@@ -16,8 +16,13 @@ public struct BackupOptions: Sendable {
     public var parent: ID?
     public var dryRun = false
     /// Files read at once; chunks compressed and sealed at once.
-    /// Each file being read holds a chunker buffer of up to 2 × the maximum chunk size.
-    public var fileConcurrency = max(2, ProcessInfo.processInfo.activeProcessorCount)
+    /// Files in flight at once: many, because a small file is mostly waiting
+    /// (on the disk, on a thread handoff) rather than computing.
+    public var fileConcurrency = 8
+    /// Of those, files over `largeFileSize`: each holds a chunker buffer of up
+    /// to 2 × the maximum chunk size, so they are fewer.
+    public var largeFileConcurrency = max(2, ProcessInfo.processInfo.activeProcessorCount)
+    public static let largeFileSize: UInt64 = 1 << 20
     /// One chunk per core being compressed, one more waiting.
     public var chunkConcurrency = ProcessInfo.processInfo.activeProcessorCount + 1
 

@@ -1,3 +1,4 @@
+import CSystemShims
 import Crypto
 import Foundation
 import Synchronization
@@ -123,15 +124,13 @@ final class SubkeyCache: Sendable {
     }
 }
 
-/// Cryptographically secure random bytes (the kernel's getrandom, 8 bytes a call).
+/// Cryptographically secure random bytes: one getrandom(2) call per fill
+/// (Swift's SystemRandomNumberGenerator makes one per 8 bytes).
 enum SecureRandom {
     static func fill(_ bytes: inout [UInt8]) {
-        var generator = SystemRandomNumberGenerator()
-        var word: UInt64 = 0
-        for index in bytes.indices {
-            if index % 8 == 0 { word = generator.next() }
-            bytes[index] = UInt8(truncatingIfNeeded: word >> (8 * UInt64(index % 8)))
-        }
+        let status = bytes.withUnsafeMutableBytes { tessera_random_bytes($0.baseAddress, UInt($0.count)) }
+        // getrandom only fails before the kernel's pool is initialised at boot, or with a bad pointer.
+        precondition(status == 0, "the kernel's random number generator failed")
     }
 }
 
