@@ -9,6 +9,7 @@ struct Tessera: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tessera",
         abstract: "Encrypted, deduplicated backups.",
+        version: "tessera 0.1.0 (repository format 1)",
         subcommands: [
             InitCommand.self, SnapshotCommand.self, BackupCommand.self, SnapshotsCommand.self,
             LsCommand.self, RestoreCommand.self, CheckCommand.self, StatsCommand.self,

@@ -19,6 +19,8 @@ public struct Archiver: Sendable {
     private let names = OwnerNames()
     private let fileSlots: AsyncSemaphore
     private let largeFileSlots: AsyncSemaphore
+    /// Subfolders walked in parallel (scans, parent-tree loads and tree encoding overlap).
+    private let folderSlots: AsyncSemaphore
     private let chunkSlots: AsyncSemaphore
 
     public init(repository: Repository, options: BackupOptions, statistics: BackupStatistics, observer: any BackupObserver) throws {
@@ -29,6 +31,7 @@ public struct Archiver: Sendable {
         self.filter = try ExcludeFilter(patterns: options.excludePatterns)
         self.fileSlots = AsyncSemaphore(permits: options.fileConcurrency)
         self.largeFileSlots = AsyncSemaphore(permits: options.largeFileConcurrency)
+        self.folderSlots = AsyncSemaphore(permits: options.folderConcurrency)
         self.chunkSlots = AsyncSemaphore(permits: options.chunkConcurrency)
     }
 
@@ -148,13 +151,13 @@ public struct Archiver: Sendable {
 
     /// Lists a folder and reads every entry's metadata, on an I/O thread
     /// (these calls block on the disk when the inodes are not cached).
-    private func scan(_ directory: DirectoryHandle, path: [UInt8]) async throws -> [(name: [UInt8], node: Result<Node, any Error>)] {
+    private func scan(_ directory: DirectoryHandle, path: [UInt8], parent: Tree?) async throws -> [(name: [UInt8], node: Result<Node, any Error>)] {
         let filter = self.filter
         let names = self.names
         return try await BlockingIOPool.shared.run {
             try directory.entryNames().compactMap { name in
                 if !filter.isEmpty, filter.excludes(path: PathBytes.join(path, name)) { return nil }
-                return (name, Result { try directory.node(name, names: names) })
+                return (name, Result { try directory.node(name, names: names, previous: parent?.node(named: name)) })
             }
         }
     }
@@ -162,7 +165,7 @@ public struct Archiver: Sendable {
     private func archiveDirectory(_ directory: DirectoryHandle, path: [UInt8], parent: Tree?, device: UInt64, writer: RepositoryWriter) async throws -> ID {
         let entries: [(name: [UInt8], node: Result<Node, any Error>)]
         do {
-            entries = try await scan(directory, path: path)
+            entries = try await scan(directory, path: path, parent: parent)
         } catch {
             report(path, error)
             return try await storeTree(Tree(nodes: []), writer: writer)
@@ -199,6 +202,14 @@ public struct Archiver: Sendable {
                         nodes[done] = node
                         inFlight -= 1
                     }
+                } else if found.type == .directory, folderSlots.tryAcquire() {
+                    // Walk this subfolder in parallel while a slot is free; otherwise inline
+                    // (never waiting for a slot, so a parent cannot deadlock on its children).
+                    group.addTask {
+                        defer { folderSlots.release() }
+                        return (position, try await archiveEntry(found, in: directory, path: childPath, parentNode: parentNode, device: device, writer: writer))
+                    }
+                    inFlight += 1
                 } else {
                     nodes[position] = try await archiveEntry(found, in: directory, path: childPath, parentNode: parentNode, device: device, writer: writer)
                 }

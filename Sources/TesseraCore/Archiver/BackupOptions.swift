@@ -23,6 +23,8 @@ public struct BackupOptions: Sendable {
     /// to 2 × the maximum chunk size, so they are fewer.
     public var largeFileConcurrency = max(2, ProcessInfo.processInfo.activeProcessorCount)
     public static let largeFileSize: UInt64 = 1 << 20
+    /// Subfolders walked at the same time as their parent.
+    public var folderConcurrency = 2 * ProcessInfo.processInfo.activeProcessorCount
     /// One chunk per core being compressed, one more waiting.
     public var chunkConcurrency = ProcessInfo.processInfo.activeProcessorCount + 1
 

@@ -29,6 +29,15 @@ public final class AsyncSemaphore: Sendable {
         }
     }
 
+    /// Takes a permit if one is free, without waiting.
+    public func tryAcquire() -> Bool {
+        state.withLock { state in
+            guard state.available > 0 else { return false }
+            state.available -= 1
+            return true
+        }
+    }
+
     public func release() {
         let next = state.withLock { state -> CheckedContinuation<Void, Never>? in
             if state.head < state.waiters.count {

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Synchronization
 
 /// Where a blob lives inside a pack.
 public struct PackedBlob: Hashable, Sendable {
@@ -90,28 +91,137 @@ public enum PackFormat {
 }
 
 /// Gathers sealed blobs into one pack in memory.
+///
+/// The bytes go into a `PackBuffer`, which the finished pack hands to the
+/// backend as `Data` without a copy; when that `Data` is released the buffer
+/// returns to its pool, so a backup reuses a few pack-sized buffers instead
+/// of mapping and faulting in fresh memory for every pack.
 public struct PackBuilder: Sendable {
-    public private(set) var bytes = Data()
+    private let buffer: PackBuffer
     public private(set) var blobs: [PackedBlob] = []
 
-    public init(capacity: Int) { bytes.reserveCapacity(capacity) }
+    public init(capacity: Int, pool: PackBufferPool? = nil) {
+        buffer = pool?.take(capacity: capacity) ?? PackBuffer(capacity: capacity, pool: nil)
+    }
 
     public var isEmpty: Bool { blobs.isEmpty }
-    public var size: Int { bytes.count }
+    public var size: Int { buffer.count }
 
     public mutating func append(type: BlobType, id: ID, sealed: Data, rawLength: Int) {
-        blobs.append(PackedBlob(type: type, id: id, offset: UInt64(bytes.count), length: UInt32(sealed.count), rawLength: UInt32(rawLength)))
-        bytes.append(sealed)
+        blobs.append(PackedBlob(type: type, id: id, offset: UInt64(buffer.count), length: UInt32(sealed.count), rawLength: UInt32(rawLength)))
+        buffer.append(sealed)
     }
 
     /// The finished pack's bytes and its id (the SHA-256 of those bytes).
     /// Consumes the builder: the pack's bytes are not copied.
     public consuming func finish(sealer: Sealer) -> (id: ID, bytes: Data, blobs: [PackedBlob]) {
         let header = sealer.seal(PackFormat.encodeHeader(blobs), purpose: .packHeader)
-        bytes.append(header)
+        buffer.append(header)
         var trailer = BinaryWriter(capacity: 4)
         trailer.uint32LE(UInt32(header.count))
-        bytes.append(contentsOf: trailer.bytes)
+        buffer.append(Data(trailer.bytes))
+        let bytes = buffer.handOff()
         return (PackFormat.packID(of: bytes), bytes, blobs)
+    }
+}
+
+/// Memory for one pack being built. Owned by one `PackBuilder` until
+/// `handOff()`, then by the `Data` it returns.
+///
+/// `@unchecked Sendable`: a buffer is only ever written by the one builder
+/// that owns it (builders move between tasks under the writer's mutex, never
+/// shared), and after `handOff()` it is only read, through the `Data`.
+public final class PackBuffer: @unchecked Sendable {
+    private let pool: PackBufferPool?
+    fileprivate var base: UnsafeMutableRawPointer
+    fileprivate var capacity: Int
+    private(set) var count = 0
+    private var handedOff = false
+
+    fileprivate init(capacity: Int, pool: PackBufferPool?) {
+        self.capacity = max(capacity, 4096)
+        self.base = UnsafeMutableRawPointer.allocate(byteCount: self.capacity, alignment: 16)
+        self.pool = pool
+    }
+
+    fileprivate init(reusing base: UnsafeMutableRawPointer, capacity: Int, pool: PackBufferPool) {
+        self.base = base
+        self.capacity = capacity
+        self.pool = pool
+    }
+
+    func append(_ data: Data) {
+        let needed = count + data.count
+        if needed > capacity {
+            // Rare: a pack's last blob and header overshoot the planned size.
+            let grown = UnsafeMutableRawPointer.allocate(byteCount: needed + needed / 4, alignment: 16)
+            grown.copyMemory(from: base, byteCount: count)
+            base.deallocate()
+            base = grown
+            capacity = needed + needed / 4
+        }
+        data.withUnsafeBytes { source in
+            if let from = source.baseAddress { (base + count).copyMemory(from: from, byteCount: source.count) }
+        }
+        count = needed
+    }
+
+    /// The bytes as `Data`, without copying; the memory goes back to the pool
+    /// (or is freed) when that `Data` is released.
+    func handOff() -> Data {
+        handedOff = true
+        let pool = self.pool
+        let capacity = self.capacity
+        return Data(bytesNoCopy: base, count: count, deallocator: .custom { pointer, _ in
+            if let pool {
+                pool.give(pointer, capacity: capacity)
+            } else {
+                pointer.deallocate()
+            }
+        })
+    }
+
+    deinit {
+        if !handedOff {
+            if let pool { pool.give(base, capacity: capacity) } else { base.deallocate() }
+        }
+    }
+}
+
+/// A few pack-sized buffers kept for reuse (the writer holds at most three
+/// packs at once: one filling, one waiting, one uploading).
+public final class PackBufferPool: Sendable {
+    private struct Free: @unchecked Sendable {
+        // Raw memory owned by the pool while it is here; never aliased.
+        var base: UnsafeMutableRawPointer
+        var capacity: Int
+    }
+
+    private let free = Mutex<[Free]>([])
+    private let keep: Int
+
+    public init(keep: Int = 4) { self.keep = keep }
+
+    func take(capacity: Int) -> PackBuffer {
+        if let reused = free.withLock({ list -> Free? in
+            guard let index = list.firstIndex(where: { $0.capacity >= capacity }) else { return nil }
+            return list.remove(at: index)
+        }) {
+            return PackBuffer(reusing: reused.base, capacity: reused.capacity, pool: self)
+        }
+        return PackBuffer(capacity: capacity, pool: self)
+    }
+
+    fileprivate func give(_ base: UnsafeMutableRawPointer, capacity: Int) {
+        let kept = free.withLock { list -> Bool in
+            guard list.count < keep else { return false }
+            list.append(Free(base: base, capacity: capacity))
+            return true
+        }
+        if !kept { base.deallocate() }
+    }
+
+    deinit {
+        for entry in free.withLock({ $0 }) { entry.base.deallocate() }
     }
 }

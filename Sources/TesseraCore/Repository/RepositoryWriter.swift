@@ -17,6 +17,7 @@ public final class RepositoryWriter: Sendable {
     /// interrupted still leaves most of its data indexed.
     private let packsPerIndexFile: Int
     private let maxUploads: Int
+    private let buffers = PackBufferPool()
     private let uploadSlots: AsyncSemaphore
     private let state: Mutex<State>
 
@@ -41,7 +42,8 @@ public final class RepositoryWriter: Sendable {
         self.packsPerIndexFile = packsPerIndexFile
         self.maxUploads = max(1, maxUploads)
         self.uploadSlots = AsyncSemaphore(permits: self.maxUploads)
-        self.state = Mutex(State(builder: dryRun ? nil : PackBuilder(capacity: repository.config.packSize + (1 << 20))))
+        self.state = Mutex(State(builder: nil))
+        if !dryRun { state.withLock { $0.builder = newBuilder() } }
     }
 
     public var storedBytes: UInt64 { state.withLock { $0.storedBytes } }
@@ -106,9 +108,14 @@ public final class RepositoryWriter: Sendable {
         }
     }
 
+    /// Room for a full pack, its last blob (up to the largest chunk) and its header.
+    private func newBuilder() -> PackBuilder {
+        PackBuilder(capacity: repository.config.packSize + repository.config.chunkerParameters.maxSize + (1 << 20), pool: buffers)
+    }
+
     private func openNewBuilder() {
         let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
-            state.builder = PackBuilder(capacity: repository.config.packSize + (1 << 20))
+            state.builder = newBuilder()
             defer { state.builderWaiters = [] }
             return state.builderWaiters
         }
