@@ -4,7 +4,8 @@ import Foundation
 ///
 /// Writes go to a temporary file in the destination folder, are flushed to
 /// disk, then renamed into place: a crash leaves either no object or a whole
-/// one (invariant 5). Blocking I/O is fine here: each call is one syscall
+/// one (invariant 5). Locks are the exception to the flush: a lock lost in a
+/// crash would be stale anyway, and two fsyncs per command are not free. Blocking I/O is fine here: each call is one syscall
 /// sequence on a cooperative thread, bounded by the callers' concurrency.
 public struct LocalBackend: Backend {
     public let root: URL
@@ -60,16 +61,17 @@ public struct LocalBackend: Backend {
         let destination = url(handle)
         let folder = destination.deletingLastPathComponent()
         let temporary = folder.appendingPathComponent(".tmp-\(ID.random().short)-\(destination.lastPathComponent)")
-        try writeDurably(data, to: temporary, folder: folder)
+        let durable = handle.kind != .lock
+        try writeFile(data, to: temporary, folder: folder, durable: durable)
         guard rename(temporary.path, destination.path) == 0 else {
             let reason = String(cString: strerror(errno))
             unlink(temporary.path)
             throw BackendError.io(operation: "save", object: handle.path, reason: reason)
         }
-        syncFolder(folder)
+        if durable { syncFolder(folder) }
     }
 
-    private func writeDurably(_ data: Data, to file: URL, folder: URL) throws {
+    private func writeFile(_ data: Data, to file: URL, folder: URL, durable: Bool) throws {
         var descriptor = open(file.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         if descriptor < 0, errno == ENOENT {
             try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -80,16 +82,17 @@ public struct LocalBackend: Backend {
         }
         defer { close(descriptor) }
         let failure: String? = data.withUnsafeBytes { buffer in
+            guard let start = buffer.baseAddress else { return !durable || fsync(descriptor) == 0 ? nil : String(cString: strerror(errno)) }
             var written = 0
             while written < buffer.count {
-                let result = write(descriptor, buffer.baseAddress! + written, buffer.count - written)
+                let result = write(descriptor, start + written, buffer.count - written)
                 if result < 0 {
                     if errno == EINTR { continue }
                     return String(cString: strerror(errno))
                 }
                 written += result
             }
-            return fsync(descriptor) == 0 ? nil : String(cString: strerror(errno))
+            return !durable || fsync(descriptor) == 0 ? nil : String(cString: strerror(errno))
         }
         if let failure {
             unlink(file.path)
@@ -121,9 +124,10 @@ public struct LocalBackend: Backend {
         }
         var data = Data(count: count)
         let result: Result<Int, BackendError> = data.withUnsafeMutableBytes { buffer in
+            guard let base = buffer.baseAddress else { return .success(0) }
             var done = 0
             while done < count {
-                let got = pread(descriptor, buffer.baseAddress! + done, count - done, off_t(start) + off_t(done))
+                let got = pread(descriptor, base + done, count - done, off_t(start) + off_t(done))
                 if got < 0 {
                     if errno == EINTR { continue }
                     return .failure(.io(operation: "read", object: handle.path, reason: String(cString: strerror(errno))))

@@ -103,10 +103,6 @@ struct RestoreReporter: RestoreObserver {
     }
 
     func problem(path: String, reason: String) {
-        if output.json {
-            FileHandle.standardError.write(Data((JSONValue.object(["message_type": .string("error"), "item": .string(path), "error": .string(reason)]).serialized + "\n").utf8))
-        } else {
-            FileHandle.standardError.write(Data("error: \(path): \(reason)\n".utf8))
-        }
+        output.itemError(path, reason, prefix: "error: ")
     }
 }

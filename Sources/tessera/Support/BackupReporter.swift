@@ -6,13 +6,7 @@ struct BackupReporter: BackupObserver {
     let output: Output
 
     func unreadable(path: String, reason: String) {
-        if output.json {
-            FileHandle.standardError.write(Data((JSONValue.object([
-                "message_type": .string("error"), "item": .string(path), "error": .string(reason),
-            ]).serialized + "\n").utf8))
-        } else {
-            output.warning("cannot read \(path): \(reason)")
-        }
+        output.itemError(path, reason, prefix: "warning: cannot read ")
     }
 
     static func status(_ counters: BackupStatistics.Counters, output: Output, elapsed: TimeInterval) -> String {

@@ -30,6 +30,15 @@ struct Output: Sendable {
         FileHandle.standardError.write(Data(("warning: " + text + "\n").utf8))
     }
 
+    /// A problem with one item (a file that cannot be read or restored): a line
+    /// on stderr, as JSON with --json.
+    func itemError(_ path: String, _ reason: String, prefix: String) {
+        let line = json
+            ? JSONValue.object(["message_type": .string("error"), "item": .string(path), "error": .string(reason)]).serialized
+            : "\(prefix)\(path): \(reason)"
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+
     func error(_ text: String) {
         FileHandle.standardError.write(Data(("tessera: " + text + "\n").utf8))
     }
