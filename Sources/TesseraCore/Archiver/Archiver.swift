@@ -3,12 +3,17 @@ import Foundation
 /// Makes a snapshot: walks the source paths, stores new content and trees,
 /// and writes the snapshot record last (invariant 5).
 ///
-/// The pipeline (design.md "What fast means"): the walk proceeds depth-first
-/// while up to `fileConcurrency` files are read and chunked in child tasks,
-/// and each new chunk is compressed and sealed in its own task (at most
-/// `chunkConcurrency` at once) before the `RepositoryWriter` packs it and
-/// uploads full packs concurrently. Semaphores bound every stage, so memory
-/// does not grow with the number or size of files (invariant 8).
+/// The pipeline (design.md "What fast means"):
+/// - folders are scanned (names, lstat, xattrs) on `BlockingIOPool` threads,
+///   and subfolders are walked in parallel while `folderSlots` allow;
+/// - files are read, cut and hashed on I/O threads, up to `fileConcurrency`
+///   at once (`largeFileConcurrency` of them over 1 MiB, whose chunker
+///   buffers are large); an unchanged file is not read at all;
+/// - each new chunk is compressed and sealed in a task (`chunkConcurrency`
+///   at once; small chunks in their file's own task), then appended to a pack
+///   by the `RepositoryWriter`, which uploads full packs with backpressure.
+/// Every stage is bounded, so memory does not grow with the number or size
+/// of files (invariant 8).
 public struct Archiver: Sendable {
     public let repository: Repository
     public let options: BackupOptions
@@ -22,6 +27,7 @@ public struct Archiver: Sendable {
     /// Subfolders walked in parallel (scans, parent-tree loads and tree encoding overlap).
     private let folderSlots: AsyncSemaphore
     private let chunkSlots: AsyncSemaphore
+    private let trees: TreeRecorder
 
     public init(repository: Repository, options: BackupOptions, statistics: BackupStatistics, observer: any BackupObserver) throws {
         self.repository = repository
@@ -33,6 +39,7 @@ public struct Archiver: Sendable {
         self.largeFileSlots = AsyncSemaphore(permits: options.largeFileConcurrency)
         self.folderSlots = AsyncSemaphore(permits: options.folderConcurrency)
         self.chunkSlots = AsyncSemaphore(permits: options.chunkConcurrency)
+        self.trees = TreeRecorder(index: repository.index)
     }
 
     public func run() async throws -> BackupResult {
@@ -43,6 +50,7 @@ public struct Archiver: Sendable {
         do {
             root = try await archiveSelection(SourceSelection(paths: options.paths), path: [PathBytes.slash], parent: parent, writer: writer)
             try await writer.flush()
+            if !options.dryRun { try trees.flush() }
         } catch {
             await writer.cancel()
             throw error
@@ -74,10 +82,10 @@ public struct Archiver: Sendable {
 
     /// Stores the tree of a directory on the way to the source paths: only the
     /// selected children, with the directory's own metadata.
-    private func archiveSelection(_ selection: SourceSelection, path: [UInt8], parent: Tree?, writer: RepositoryWriter) async throws -> ID {
+    private func archiveSelection(_ selection: SourceSelection, path: [UInt8], parent: Tree?, parentID: ID? = nil, writer: RepositoryWriter) async throws -> ID {
         if selection.isTarget {
             let directory = try DirectoryHandle.open(path: path)
-            return try await archiveDirectory(directory, path: path, parent: parent, device: try directory.status().device, writer: writer)
+            return try await archiveDirectory(directory, path: path, parent: parent, parentID: parentID, device: try directory.status().device, writer: writer)
         }
         let directory = try DirectoryHandle.open(path: path)
         var nodes = [Node]()
@@ -112,10 +120,10 @@ public struct Archiver: Sendable {
                 }
             }
             let parentTree = try await subtree(of: parentNode)
-            node.subtree = try await archiveSelection(child, path: childPath, parent: parentTree, writer: writer)
+            node.subtree = try await archiveSelection(child, path: childPath, parent: parentTree, parentID: parentTree == nil ? nil : parentNode?.subtree, writer: writer)
             nodes.append(node)
         }
-        return try await storeTree(Tree(nodes: nodes), writer: writer)
+        return try await storeTree(Tree(nodes: nodes), writer: writer, parentID: parentID)
     }
 
     // MARK: The walk
@@ -139,7 +147,8 @@ public struct Archiver: Sendable {
                 return nil
             }
             if try isExcludedByMarker(child, path: path) { return nil }
-            node.subtree = try await archiveDirectory(child, path: path, parent: try await subtree(of: parentNode), device: device, writer: writer)
+            let parentTree = try await subtree(of: parentNode)
+            node.subtree = try await archiveDirectory(child, path: path, parent: parentTree, parentID: parentTree == nil ? nil : parentNode?.subtree, device: device, writer: writer)
             return node
         case .file:
             return try await archiveFile(node, in: directory, path: path, parentNode: parentNode, writer: writer)
@@ -162,7 +171,7 @@ public struct Archiver: Sendable {
         }
     }
 
-    private func archiveDirectory(_ directory: DirectoryHandle, path: [UInt8], parent: Tree?, device: UInt64, writer: RepositoryWriter) async throws -> ID {
+    private func archiveDirectory(_ directory: DirectoryHandle, path: [UInt8], parent: Tree?, parentID: ID?, device: UInt64, writer: RepositoryWriter) async throws -> ID {
         let entries: [(name: [UInt8], node: Result<Node, any Error>)]
         do {
             entries = try await scan(directory, path: path, parent: parent)
@@ -217,7 +226,7 @@ public struct Archiver: Sendable {
             for try await (position, node) in group { nodes[position] = node }
             return nodes.compactMap { $0 }
         }
-        return try await storeTree(Tree(nodes: nodes), writer: writer)
+        return try await storeTree(Tree(nodes: nodes), writer: writer, parentID: parentID)
     }
 
     /// The parent's content when the file did not change (same size, mtime,
@@ -322,9 +331,13 @@ public struct Archiver: Sendable {
         }
     }
 
-    private func storeTree(_ tree: Tree, writer: RepositoryWriter) async throws -> ID {
+    /// Stores a folder's tree. When it equals the parent snapshot's (`parentID`,
+    /// which was loaded, so it is stored and in the local index) nothing is done.
+    private func storeTree(_ tree: Tree, writer: RepositoryWriter, parentID: ID? = nil) async throws -> ID {
         let plaintext = tree.encode()
         let id = repository.master.blobID(of: plaintext)
+        if id == parentID { return id }
+        if !options.dryRun { try trees.record(id, plaintext: plaintext) }
         let stored = try await writer.store(type: .tree, id: id, plaintext: plaintext)
         if stored > 0 {
             statistics.update {

@@ -231,6 +231,15 @@ public final class LocalIndex: Sendable {
         try pool.unsafeRead { db in try Data.fetchOne(db.cachedStatement(sql: "SELECT data FROM trees WHERE id = ?"), arguments: [id.data]) }
     }
 
+    /// Records several decoded trees in one transaction.
+    public func addTrees(_ trees: [(id: ID, plaintext: Data)]) throws {
+        guard !trees.isEmpty else { return }
+        try pool.write { db in
+            let statement = try db.cachedStatement(sql: "INSERT OR IGNORE INTO trees (id, data) VALUES (?, ?)")
+            for tree in trees { try statement.execute(arguments: [tree.id.data, tree.plaintext]) }
+        }
+    }
+
     public func addTree(_ id: ID, plaintext: Data) throws {
         try pool.write { db in
             try db.execute(sql: "INSERT OR IGNORE INTO trees (id, data) VALUES (?, ?)", arguments: [id.data, plaintext])
