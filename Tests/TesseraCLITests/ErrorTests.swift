@@ -45,6 +45,28 @@ struct ErrorTests {
         #expect(jsonArray(list.stdout)?.count == 1)
     }
 
+    @Test func fullDiskFailsWithOneClearMessageAndTheRepositoryStillChecks() async throws {
+        let sandbox = try Sandbox()
+        let disk = sandbox.path("small-disk")
+        try FS.mkdir(disk)
+        let mount = await TesseraProcess.run(["-t", "tmpfs", "-o", "size=3m", "tmpfs", disk], env: [:], executable: "/bin/mount")
+        try #require(mount.status == 0, "cannot mount a small tmpfs: \(describe(mount))")
+        defer { _ = Glibc.umount2(disk, Int32(MNT_DETACH)) }
+        let source = sandbox.path("src")
+        try FS.mkdir(source)
+        try FS.write(source + "/big.bin", randomBytes(8 << 20, seed: 91))
+        let repository = ["-r", disk + "/repo"]
+        #expect(await sandbox.tessera(repository + ["init", "--kdf-memory", "1024", "--kdf-iterations", "1"]).status == 0)
+
+        let backup = await sandbox.tessera(repository + ["backup", source])
+        #expect(backup.status == 1, "\(describe(backup))")
+        #expect(backup.stderr.contains("No space left on device") && backup.stderr.contains("free space"), "\(describe(backup))")
+        #expect(!backup.stderr.contains("Fatal error"), "\(describe(backup))")
+        #expect(try FS.names(disk + "/repo/locks").isEmpty, "the failed backup left its lock")
+        let check = await sandbox.tessera(repository + ["check"])
+        #expect(check.status == 0, "\(describe(check))")
+    }
+
     @Test func initRefusesAFolderThatIsNotEmpty() async throws {
         let sandbox = try Sandbox()
         try FS.mkdir(sandbox.repo)

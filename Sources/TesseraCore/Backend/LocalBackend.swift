@@ -81,22 +81,26 @@ public struct LocalBackend: Backend {
             throw BackendError.io(operation: "create", object: file.path, reason: String(cString: strerror(errno)))
         }
         defer { close(descriptor) }
-        let failure: String? = data.withUnsafeBytes { buffer in
-            guard let start = buffer.baseAddress else { return !durable || fsync(descriptor) == 0 ? nil : String(cString: strerror(errno)) }
+        // The errno of the failed call, taken at once (later calls may change errno).
+        let failure: Int32? = data.withUnsafeBytes { buffer in
             var written = 0
-            while written < buffer.count {
+            while written < buffer.count, let start = buffer.baseAddress {
                 let result = write(descriptor, start + written, buffer.count - written)
                 if result < 0 {
                     if errno == EINTR { continue }
-                    return String(cString: strerror(errno))
+                    return errno
                 }
                 written += result
             }
-            return !durable || fsync(descriptor) == 0 ? nil : String(cString: strerror(errno))
+            return !durable || fsync(descriptor) == 0 ? nil : errno
         }
         if let failure {
             unlink(file.path)
-            throw BackendError.io(operation: "write", object: file.path, reason: failure)
+            var reason = String(cString: strerror(failure))
+            if failure == ENOSPC || failure == EDQUOT {
+                reason += "; free space on the disk that holds the repository, then run the command again (what was written before is safe)"
+            }
+            throw BackendError.io(operation: "write", object: file.path, reason: reason)
         }
     }
 
