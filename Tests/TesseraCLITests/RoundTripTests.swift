@@ -245,6 +245,19 @@ struct RoundTripTests {
         #expect(differences.isEmpty, "\(differences.joined(separator: "\n"))")
     }
 
+    @Test func overwriteAlwaysReplacesAFileWhereTheSnapshotHasAFolder() async throws {
+        let sandbox = try Sandbox()
+        let source = try await smallTreeSnapshot(sandbox)
+        let target = sandbox.path("target")
+        try FS.mkdirs(target + source)
+        try FS.write(target + source + "/docs", "a file where the snapshot has a folder\n")
+
+        let always = await sandbox.tessera(["restore", "latest", "--target", target, "--overwrite", "always"])
+        #expect(always.status == 0, "\(describe(always))")
+        let differences = try compareTrees(source: bytes(source), restored: bytes(target + source))
+        #expect(differences.isEmpty, "\(differences.joined(separator: "\n"))")
+    }
+
     @Test func overwriteIfChangedSkipsIdenticalFilesAndReplacesChangedOnes() async throws {
         let sandbox = try Sandbox()
         let source = try await smallTreeSnapshot(sandbox)

@@ -167,7 +167,9 @@ public final class Restorer: Sendable {
                 report.withLock { $0.skipped += 1 }
                 return false
             case .replace:
-                if node.type != .directory { try directory.remove(node.name) }
+                // Whatever is there goes (an existing directory is merged, never replaced,
+                // so this is a file, link or special where the snapshot may have a folder).
+                try directory.remove(node.name)
             case .restore:
                 break
             }
