@@ -33,16 +33,21 @@ let package = Package(
             ]
         ),
 
+        // Backend implementations and the decorators shared by all of them
+        // (retry, bandwidth limit, request counting); depends on the core only.
+        .target(name: "TesseraBackends", dependencies: ["TesseraCore"]),
+
         // The thin command-line layer.
         .executableTarget(
             name: "tessera",
             dependencies: [
-                "TesseraCore", "CSystemShims",
+                "TesseraCore", "TesseraBackends", "CSystemShims",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
 
         .testTarget(name: "TesseraCoreTests", dependencies: ["TesseraCore", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "TesseraBackendsTests", dependencies: ["TesseraBackends", "TesseraCore"]),
         // End-to-end tests: run the real `tessera` binary.
         .testTarget(
             name: "TesseraCLITests",

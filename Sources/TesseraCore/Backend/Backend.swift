@@ -79,11 +79,33 @@ extension Backend {
 public enum BackendError: Error, CustomStringConvertible, Sendable {
     case notFound(ObjectHandle)
     case io(operation: String, object: String, reason: String)
+    /// A failure that may pass if the same request is sent again (a 5xx, 429,
+    /// a timeout, a dropped connection); `retryAfter` is the server's own delay.
+    case transient(operation: String, object: String, reason: String, retryAfter: TimeInterval?)
+    /// A transient failure that persisted through every attempt a retry allowed;
+    /// not transient itself, so no outer layer multiplies the retries.
+    indirect case retriesExhausted(attempts: Int, last: BackendError)
 
     public var description: String {
         switch self {
         case .notFound(let handle): "\(handle.path) does not exist"
         case .io(let operation, let object, let reason): "cannot \(operation) \(object): \(reason)"
+        case .transient(let operation, let object, let reason, _): "cannot \(operation) \(object): \(reason)"
+        case .retriesExhausted(let attempts, let last):
+            "\(last.description) (gave up after \(attempts) \(attempts == 1 ? "attempt" : "attempts"))"
         }
+    }
+
+    /// Whether sending the same request again may succeed. Missing objects and
+    /// local I/O errors will not change by retrying.
+    public var isTransient: Bool {
+        if case .transient = self { return true }
+        return false
+    }
+
+    /// How long the server asked to wait before the next attempt, if it said.
+    public var retryAfter: TimeInterval? {
+        if case .transient(_, _, _, let retryAfter) = self { return retryAfter }
+        return nil
     }
 }

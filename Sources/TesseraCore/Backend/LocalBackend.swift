@@ -50,7 +50,7 @@ public struct LocalBackend: Backend {
     }
 
     public func list(_ kind: ObjectKind) async throws -> [ObjectInfo] {
-        try await BlockingIOPool.shared.run { listNow(kind) }
+        try await BlockingIOPool.shared.run { try listNow(kind) }
     }
 
     public func delete(_ handle: ObjectHandle) async throws {
@@ -115,16 +115,21 @@ public struct LocalBackend: Backend {
         let descriptor = open(url(handle).path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { throw openError(handle) }
         defer { close(descriptor) }
+        var info = Glibc.stat()
+        guard fstat(descriptor, &info) == 0 else { throw BackendError.io(operation: "stat", object: handle.path, reason: String(cString: strerror(errno))) }
+        let size = Int64(info.st_size)
         let start: Int64
         let count: Int
         if let range {
+            // Checked before allocating: a damaged index entry may ask for terabytes.
+            guard range.lowerBound >= 0, range.upperBound <= size else {
+                throw BackendError.io(operation: "read", object: handle.path, reason: "bytes \(range) lie outside the object's \(size) bytes")
+            }
             start = range.lowerBound
             count = Int(range.count)
         } else {
-            var info = Glibc.stat()
-            guard fstat(descriptor, &info) == 0 else { throw BackendError.io(operation: "stat", object: handle.path, reason: String(cString: strerror(errno))) }
             start = 0
-            count = Int(info.st_size)
+            count = Int(size)
         }
         var data = Data(count: count)
         let result: Result<Int, BackendError> = data.withUnsafeMutableBytes { buffer in
@@ -153,12 +158,11 @@ public struct LocalBackend: Backend {
         return ObjectInfo(handle: handle, size: Int64(info.st_size))
     }
 
-    private func listNow(_ kind: ObjectKind) -> [ObjectInfo] {
+    private func listNow(_ kind: ObjectKind) throws -> [ObjectInfo] {
         let folder = root.appendingPathComponent(kind.rawValue)
         let folders: [URL]
         if kind == .data {
-            folders = (try? FileManager.default.contentsOfDirectory(atPath: folder.path))?
-                .filter { $0.count == 2 }.sorted().map { folder.appendingPathComponent($0) } ?? []
+            folders = try names(in: folder).filter { $0.count == 2 }.sorted().map { folder.appendingPathComponent($0) }
         } else if kind == .config {
             return (try? statNow(.config)).map { [$0] } ?? []
         } else {
@@ -166,13 +170,30 @@ public struct LocalBackend: Backend {
         }
         var result = [ObjectInfo]()
         for directory in folders {
-            guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory.path) else { continue }
-            for name in names where !name.hasPrefix(".") {
+            for name in try names(in: directory) where !name.hasPrefix(".") {
                 guard let info = fileStatus(directory.appendingPathComponent(name).path), (info.st_mode & S_IFMT) == S_IFREG else { continue }
                 result.append(ObjectInfo(handle: ObjectHandle(kind: kind, name: name), size: Int64(info.st_size)))
             }
         }
         return result
+    }
+
+    /// The entries of a folder; none when it does not exist (an empty kind), an
+    /// error when it cannot be read (never a silently empty listing).
+    private func names(in folder: URL) throws -> [String] {
+        guard let directory = opendir(folder.path) else {
+            if errno == ENOENT { return [] }
+            throw BackendError.io(operation: "list", object: folder.path, reason: String(cString: strerror(errno)))
+        }
+        defer { closedir(directory) }
+        var names = [String]()
+        while let entry = readdir(directory) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) { pointer in
+                pointer.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
     }
 
     private func deleteNow(_ handle: ObjectHandle) throws {
