@@ -245,6 +245,22 @@ struct RoundTripTests {
         #expect(differences.isEmpty, "\(differences.joined(separator: "\n"))")
     }
 
+    @Test func aSourcePathThatIsNotUTF8CanBeGivenOnTheCommandLine() async throws {
+        let sandbox = try Sandbox()
+        try await sandbox.initRepository()
+        let folder: RawPath = bytes(sandbox.path("caf")) + [0xe9, 0xff]
+        try FS.mkdir(folder)
+        try FS.write(folder + bytes("/inside.txt"), bytes("hello\n"))
+
+        // Foundation passes arguments as Strings, so a shell hands over the raw bytes (printf %b).
+        let escaped = sandbox.path("caf") + "\\0351\\0377"
+        let script = "exe=$1; shift; exec \"$exe\" backup -q \"$(printf '%b' \"$1\")\""
+        let backup = await sandbox.tessera([escaped], launcher: ["/bin/sh", "-c", script, "sh"])
+        #expect(backup.status == 0, "\(describe(backup))")
+        let listing = await sandbox.tessera(["ls", "latest", "--recursive"])
+        #expect(listing.stdout.contains(sandbox.path("caf") + "\\xe9\\xff/inside.txt"), "\(describe(listing))")
+    }
+
     @Test func overwriteAlwaysReplacesAFileWhereTheSnapshotHasAFolder() async throws {
         let sandbox = try Sandbox()
         let source = try await smallTreeSnapshot(sandbox)

@@ -32,7 +32,12 @@ public struct BackupOptions: Sendable {
 
     /// Makes a user-given path absolute and lexically clean (no `.`, `..`, or repeated or trailing `/`).
     public static func normalize(_ path: String, currentDirectory: String = FileManager.default.currentDirectoryPath) -> [UInt8] {
-        var bytes = Array(path.utf8)
+        normalize(bytes: Array(path.utf8), currentDirectory: currentDirectory)
+    }
+
+    /// The same for a path given as raw bytes (names need not be UTF-8).
+    public static func normalize(bytes path: [UInt8], currentDirectory: String = FileManager.default.currentDirectoryPath) -> [UInt8] {
+        var bytes = path
         if bytes.first != PathBytes.slash { bytes = Array(currentDirectory.utf8) + [PathBytes.slash] + bytes }
         var parts = [[UInt8]]()
         for component in PathBytes.components(bytes) {

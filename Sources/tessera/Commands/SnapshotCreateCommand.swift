@@ -55,7 +55,8 @@ struct SnapshotCreateRunner {
     func run() async throws {
         let output = global.output
         var options = BackupOptions(paths: [])
-        options.paths = Array(Set(arguments.paths.map { BackupOptions.normalize($0) })).sorted { $0.lexicographicallyPrecedes($1) }
+        options.paths = Array(Set(arguments.paths.map { BackupOptions.normalize(bytes: RawArguments.bytes(of: $0)) }))
+            .sorted { $0.lexicographicallyPrecedes($1) }
         for path in options.paths {
             var info = stat()
             guard lstat(path.map { CChar(bitPattern: $0) } + [0], &info) == 0 else {
