@@ -35,7 +35,10 @@ let package = Package(
 
         // Backend implementations and the decorators shared by all of them
         // (retry, bandwidth limit, request counting); depends on the core only.
-        .target(name: "TesseraBackends", dependencies: ["TesseraCore"]),
+        .target(
+            name: "TesseraBackends",
+            dependencies: ["TesseraCore", .product(name: "Crypto", package: "swift-crypto")]
+        ),
 
         // The thin command-line layer.
         .executableTarget(
