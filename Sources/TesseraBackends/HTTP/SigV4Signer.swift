@@ -154,9 +154,9 @@ public struct SigV4Signer: Sendable {
         for (name, value) in headers {
             merged[name.lowercased(), default: []].append(normalizedValue(value))
         }
-        let names = merged.keys.sorted()
-        let block = names.map { "\($0):\(merged[$0]!.joined(separator: ","))\n" }.joined()
-        return (block, names.joined(separator: ";"))
+        let sorted = merged.sorted { $0.key < $1.key }
+        let block = sorted.map { "\($0.key):\($0.value.joined(separator: ","))\n" }.joined()
+        return (block, sorted.map(\.key).joined(separator: ";"))
     }
 
     private static func normalizedValue(_ value: String) -> String {
