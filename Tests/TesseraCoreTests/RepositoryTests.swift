@@ -77,7 +77,7 @@ struct RepositoryTests {
         #expect(try await fresh.loadBlob(id) == data)
         // ...but a new backup must not rely on a pack no index file names.
         #expect(try !fresh.index.contains(id, indexedOnly: true))
-        #expect(try await RepositoryWriter(repository: fresh).claim(id))
+        #expect(try RepositoryWriter(repository: fresh).claim(id))
         let report = try await fresh.rebuildIndex(writeRepositoryIndex: true)
         #expect(report.blobs == 1 && report.indexFileWritten != nil)
         #expect(try fresh.index.contains(id, indexedOnly: true))

@@ -68,14 +68,6 @@ public final class ZstdCodec: Sendable {
         return Data(bytesNoCopy: output, count: expectedSize, deallocator: .free)
     }
 
-    /// The size a zstd frame declares, when it declares one.
-    public static func frameContentSize(_ input: Data) -> Int? {
-        let size = input.withUnsafeBytes { ZSTD_getFrameContentSize($0.baseAddress, $0.count) }
-        // ZSTD_CONTENTSIZE_UNKNOWN and _ERROR are the two largest UInt64 values.
-        guard size < UInt64.max - 1, size <= UInt64(Int32.max) * 64 else { return nil }
-        return Int(size)
-    }
-
     private func take(_ pool: borrowing Mutex<[ContextBox]>, create: () -> ContextBox?) -> ContextBox? {
         if let reused = pool.withLock({ $0.popLast() }) { return reused }
         return create()

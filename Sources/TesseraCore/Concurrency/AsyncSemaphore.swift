@@ -54,11 +54,4 @@ public final class AsyncSemaphore: Sendable {
         }
         next?.resume()
     }
-
-    /// Runs `body` holding one permit.
-    public func withPermit<T: Sendable>(_ body: () async throws -> T) async rethrows -> T {
-        await acquire()
-        defer { release() }
-        return try await body()
-    }
 }

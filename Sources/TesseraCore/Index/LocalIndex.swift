@@ -78,14 +78,6 @@ public final class LocalIndex: Sendable {
         public var blob: PackedBlob
     }
 
-    public func location(of id: ID) throws -> BlobLocation? {
-        try pool.unsafeRead { db in
-            let statement = try db.cachedStatement(sql: "SELECT pack_id, type, offset, length, raw_length FROM blobs WHERE id = ? LIMIT 1")
-            guard let row = try Row.fetchOne(statement, arguments: [id.data]) else { return nil }
-            return try Self.location(row, id: id)
-        }
-    }
-
     /// Every pack that holds a blob (more than one after concurrent backups).
     public func locations(of id: ID) throws -> [BlobLocation] {
         try pool.unsafeRead { db in

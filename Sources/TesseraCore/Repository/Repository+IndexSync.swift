@@ -85,12 +85,11 @@ extension Repository {
 
     /// Rebuilds the local index from pack headers alone; with `writeRepositoryIndex`,
     /// also writes a fresh index file and removes the old ones.
-    public func rebuildIndex(writeRepositoryIndex: Bool, progress: (@Sendable (Int, Int) -> Void)? = nil) async throws -> RebuildReport {
+    public func rebuildIndex(writeRepositoryIndex: Bool) async throws -> RebuildReport {
         let packs = try await backend.list(.data)
         var found = [IndexFile.Pack]()
         var unreadable = [(String, String)]()
-        for (number, info) in packs.enumerated() {
-            progress?(number, packs.count)
+        for info in packs {
             guard let id = ID(hex: info.handle.name) else { continue }
             do {
                 found.append(IndexFile.Pack(id: id, size: UInt64(info.size), blobs: try await loadPackHeader(info)))

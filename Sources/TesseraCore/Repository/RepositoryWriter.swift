@@ -31,9 +31,6 @@ public final class RepositoryWriter: Sendable {
         var pending: Set<ID> = []
         var unindexed: [IndexFile.Pack] = []
         var failure: Error?
-        var storedBytes: UInt64 = 0
-        var blobsWritten = 0
-        var packsWritten = 0
     }
 
     public init(repository: Repository, dryRun: Bool = false, maxUploads: Int = 1, packsPerIndexFile: Int = 64) {
@@ -45,10 +42,6 @@ public final class RepositoryWriter: Sendable {
         self.state = Mutex(State(builder: nil))
         if !dryRun { state.withLock { $0.builder = newBuilder() } }
     }
-
-    public var storedBytes: UInt64 { state.withLock { $0.storedBytes } }
-    public var blobsWritten: Int { state.withLock { $0.blobsWritten } }
-    public var packsWritten: Int { state.withLock { $0.packsWritten } }
 
     /// Claims a blob id for writing. False when the repository (or this writer) already has it.
     public func claim(_ id: ID) throws -> Bool {
@@ -68,16 +61,10 @@ public final class RepositoryWriter: Sendable {
         while true {
             let appended: Appended = try state.withLock { state in
                 if let failure = state.failure { throw failure }
-                if dryRun {
-                    state.storedBytes += UInt64(sealed.count)
-                    state.blobsWritten += 1
-                    return .done
-                }
+                if dryRun { return .done }
                 guard var builder = state.builder else { return .mustWait }
                 state.builder = nil  // moved out while appending, so the bytes are not copied
                 builder.append(type: type, id: id, sealed: sealed, rawLength: rawLength)
-                state.storedBytes += UInt64(sealed.count)
-                state.blobsWritten += 1
                 if builder.size >= repository.config.packSize { return .full(builder) }
                 state.builder = builder
                 return .done
@@ -149,7 +136,6 @@ public final class RepositoryWriter: Sendable {
                 try await repository.backend.save(ObjectHandle(kind: .data, id: finished.id), data: finished.bytes)
                 let pack = IndexFile.Pack(id: finished.id, size: UInt64(finished.bytes.count), blobs: finished.blobs)
                 let ready: [IndexFile.Pack]? = state.withLock { state in
-                    state.packsWritten += 1
                     state.unindexed.append(pack)
                     guard state.unindexed.count >= packsPerIndexFile else { return nil }
                     defer { state.unindexed = [] }

@@ -104,7 +104,6 @@ enum Format {
         return unit == 0 ? "\(count) B" : String(format: "%.3f %@", value, units[unit])
     }
 
-    static func bytes(_ count: Int64) -> String { bytes(UInt64(max(0, count))) }
 
     static func duration(_ seconds: TimeInterval) -> String {
         let total = Int(seconds.rounded())
