@@ -37,6 +37,9 @@ public final class Restorer: Sendable {
         self.chunkSlots = AsyncSemaphore(permits: options.chunkConcurrency)
     }
 
+    /// What has been restored so far, for a progress display.
+    public var progress: RestoreReport { report.withLock { $0 } }
+
     public func run(snapshot: Snapshot) async throws -> RestoreReport {
         let start = try await startingPoint(snapshot: snapshot)
         if !options.dryRun, let reason = PathCreation.makeDirectories(options.target) {

@@ -22,8 +22,10 @@ struct CheckCommand: AsyncParsableCommand {
         }
         let repository = try await RepositoryOpener.open(global)
         let output = global.output
+        let tracker = CheckProgress()
+        let display = ProgressDisplay(output: output) { elapsed in tracker.line(elapsed: elapsed, json: output.json) }
         let report = try await RepositoryOpener.withLock(repository, exclusive: false, command: "check") {
-            try await Checker(repository: repository).run(readData: selection)
+            try await display.whileRunning { try await Checker(repository: repository, observer: tracker).run(readData: selection) }
         }
         if global.json {
             output.jsonLine([

@@ -63,7 +63,12 @@ struct RestoreCommand: AsyncParsableCommand {
             let restorer = try Restorer(repository: repository, options: options, observer: reporter)
             if !dryRun { output.info("restoring snapshot \(id.short) of \(snapshot.pathStrings.joined(separator: ", ")) to \(target)") }
             let started = Date()
-            let report = try await restorer.run(snapshot: snapshot)
+            // The snapshot's own total, when a full restore makes it the right one.
+            let total = subpath == "/" && includes.isEmpty && excludes.isEmpty ? snapshot.summary?.totalBytes : nil
+            let progress = ProgressDisplay(output: output) { elapsed in
+                RestoreReporter.status(restorer.progress, total: total, elapsed: elapsed, json: output.json)
+            }
+            let report = dryRun ? try await restorer.run(snapshot: snapshot) : try await progress.whileRunning { try await restorer.run(snapshot: snapshot) }
             let elapsed = Date().timeIntervalSince(started)
             if global.json {
                 output.jsonLine([
@@ -104,5 +109,27 @@ struct RestoreReporter: RestoreObserver {
 
     func problem(path: String, reason: String) {
         output.itemError(path, reason, prefix: "error: ")
+    }
+
+    static func status(_ report: RestoreReport, total: UInt64?, elapsed: TimeInterval, json: Bool) -> String {
+        let rate = elapsed > 0 ? Double(report.bytesWritten) / elapsed : 0
+        let eta = total.flatMap { total -> TimeInterval? in
+            rate > 0 && total > report.bytesWritten ? Double(total - report.bytesWritten) / rate : nil
+        }
+        if json {
+            var fields: [String: JSONValue] = [
+                "message_type": .string("status"), "seconds_elapsed": .number(elapsed),
+                "files_restored": .int(report.files), "bytes_written": .int(report.bytesWritten), "errors": .int(report.problems.count),
+            ]
+            if let total { fields["total_bytes"] = .int(total) }
+            if let eta { fields["seconds_remaining"] = .number(eta) }
+            return JSONValue.object(fields).serialized
+        }
+        var line = "[\(Format.duration(elapsed))] \(report.files) files, \(Format.bytes(report.bytesWritten))"
+        if let total { line += "/\(Format.bytes(total))" }
+        line += String(format: ", %@/s", Format.bytes(UInt64(rate)))
+        if let eta { line += ", ETA \(Format.duration(eta))" }
+        if !report.problems.isEmpty { line += ", \(report.problems.count) errors" }
+        return line
     }
 }
