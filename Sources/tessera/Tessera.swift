@@ -12,7 +12,7 @@ struct Tessera: AsyncParsableCommand {
         version: "tessera 0.1.0 (repository format 1)",
         subcommands: [
             InitCommand.self, SnapshotCommand.self, BackupCommand.self, SnapshotsCommand.self,
-            LsCommand.self, RestoreCommand.self, CheckCommand.self, StatsCommand.self,
+            LsCommand.self, FindCommand.self, RestoreCommand.self, CheckCommand.self, StatsCommand.self,
             KeyCommand.self, UnlockCommand.self, IndexCommand.self,
         ]
     )
@@ -29,17 +29,17 @@ struct Tessera: AsyncParsableCommand {
                 try command.run()
             }
         } catch let error as TesseraError {
-            FileHandle.standardError.write(Data("tessera: \(error.description)\n".utf8))
+            Console.err("tessera: \(error.description)\n")
             Foundation.exit(ExitStatus.code(for: error))
         } catch let error as ExcludePatternError {
             // A bad pattern is a wrong command line.
-            FileHandle.standardError.write(Data("tessera: \(error.description)\n".utf8))
+            Console.err("tessera: \(error.description)\n")
             Foundation.exit(ExitCode.validationFailure.rawValue)
         } catch let error as FileSystemError {
-            FileHandle.standardError.write(Data("tessera: \(error.description)\n".utf8))
+            Console.err("tessera: \(error.description)\n")
             Foundation.exit(1)
         } catch let error as BackendError {
-            FileHandle.standardError.write(Data("tessera: \(error.description)\n".utf8))
+            Console.err("tessera: \(error.description)\n")
             Foundation.exit(1)
         } catch {
             exit(withError: error)

@@ -245,6 +245,47 @@ struct RoundTripTests {
         #expect(differences.isEmpty, "\(differences.joined(separator: "\n"))")
     }
 
+    @Test func findListsMatchingEntriesInEverySnapshot() async throws {
+        let sandbox = try Sandbox()
+        try await sandbox.initRepository()
+        let source = sandbox.path("src")
+        try FS.mkdirs(source + "/notes.txt")
+        try FS.mkdirs(source + "/sub")
+        try FS.write(source + "/a.txt", "a\n")
+        try FS.write(source + "/sub/b.txt", "b\n")
+        try FS.write(source + "/sub/c.log", "c\n")
+        try FS.write(source + "/notes.txt/inner.md", "d\n")
+        try #require(await sandbox.tessera(["backup", "-q", source]).status == 0)
+        try FS.write(source + "/sub/e.txt", "e\n")
+        try #require(await sandbox.tessera(["backup", "-q", source]).status == 0)
+
+        let found = await sandbox.tessera(["find", "*.txt", "--json"])
+        #expect(found.status == 0, "\(describe(found))")
+        let paths = found.stdout.split(separator: "\n").compactMap { line -> String? in
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { return nil }
+            return object["path"] as? String
+        }
+        // A folder named *.txt is listed once, not everything below it.
+        let once = ["/a.txt", "/notes.txt", "/sub/b.txt"].map { source + $0 }
+        #expect(paths.sorted() == (once + once + [source + "/sub/e.txt"]).sorted(), "\(describe(found))")
+
+        let latest = await sandbox.tessera(["find", "c.log", "inner.md", "--snapshot", "latest"])
+        #expect(latest.status == 0 && latest.stdout.contains(source + "/sub/c.log") && latest.stdout.contains(source + "/notes.txt/inner.md"), "\(describe(latest))")
+        #expect(latest.stdout.contains("2 matches in 1 snapshot"), "\(describe(latest))")
+    }
+
+    @Test func outputIntoAClosedPipeEndsQuietly() async throws {
+        let sandbox = try Sandbox()
+        let source = try await smallTreeSnapshot(sandbox)
+        // `head -1` closes the pipe after one line; tessera must neither crash nor fail.
+        let listing = await sandbox.tessera(["ls", "latest", "--recursive"], launcher: ["/bin/bash", "-c", "exe=$1; shift; \"$exe\" \"$@\" | head -1 >/dev/null; exit ${PIPESTATUS[0]}", "bash"])
+        #expect(listing.status == 0, "\(describe(listing))")
+        #expect(!listing.stderr.contains("Fatal error") && !listing.stderr.contains("crashed"), "\(describe(listing))")
+        let backup = await sandbox.tessera(["backup", "--json", source], launcher: ["/bin/bash", "-c", "exe=$1; shift; \"$exe\" \"$@\" | head -0; exit ${PIPESTATUS[0]}", "bash"])
+        #expect(backup.status == 0, "\(describe(backup))")
+        #expect(try FS.names(sandbox.repo + "/locks").isEmpty, "the backup left its lock")
+    }
+
     @Test func aSourcePathThatIsNotUTF8CanBeGivenOnTheCommandLine() async throws {
         let sandbox = try Sandbox()
         try await sandbox.initRepository()

@@ -193,4 +193,15 @@ struct ExcludeFilterTests {
         try Data([0x2A, 0xFF, 0x0A]).write(to: url)
         #expect(throws: ExcludeFileError.self) { try ExcludeFilter.patterns(fromFile: url.path) }
     }
+
+    @Test("Whole-path matching (find) does not count a matching ancestor")
+    func wholePathMatchingIgnoresAncestors() throws {
+        let filter = try ExcludeFilter(patterns: ["*.txt", "/data/**/keep"])
+        #expect(filter.matches(path: Array("/a/notes.txt".utf8)))
+        #expect(!filter.matches(path: Array("/a/notes.txt/inner.md".utf8)))
+        #expect(filter.excludes(path: Array("/a/notes.txt/inner.md".utf8)))
+        #expect(filter.matches(path: Array("/data/x/y/keep".utf8)))
+        #expect(!filter.matches(path: Array("/data/x/y/keep/file".utf8)))
+        #expect(!filter.matches(path: Array("/other/keep".utf8)))
+    }
 }

@@ -33,15 +33,20 @@ public struct ExcludeFilter: Sendable {
     ///
     /// Patterns apply in order: a plain one that matches excludes, a later `!`
     /// one that matches includes again.
-    public func excludes(path: [UInt8]) -> Bool {
+    public func excludes(path: [UInt8]) -> Bool { evaluate(path, wholePath: false) }
+
+    /// Whether the path itself (not an ancestor) matches: what `find` lists.
+    public func matches(path: [UInt8]) -> Bool { evaluate(path, wholePath: true) }
+
+    private func evaluate(_ path: [UInt8], wholePath: Bool) -> Bool {
         if patterns.isEmpty { return false }
         let components = Self.componentRanges(path)
         return path.withUnsafeBufferPointer { bytes in
             var excluded = false
             for pattern in patterns {
                 if pattern.isNegated {
-                    if excluded && pattern.matches(bytes, components: components) { excluded = false }
-                } else if !excluded && pattern.matches(bytes, components: components) {
+                    if excluded && pattern.matches(bytes, components: components, wholePath: wholePath) { excluded = false }
+                } else if !excluded && pattern.matches(bytes, components: components, wholePath: wholePath) {
                     if !hasNegatedPattern { return true }
                     excluded = true
                 }

@@ -50,24 +50,28 @@ struct ExcludePattern: Sendable, Hashable {
     ///
     /// `**` is the only wildcard spanning components and every other component
     /// consumes exactly one, so backtracking to the most recent `**` suffices.
-    func matches(_ path: UnsafeBufferPointer<UInt8>, components pathComponents: [Range<Int>]) -> Bool {
+    /// With `wholePath`, the pattern must match the path itself, not an ancestor (for `find`).
+    func matches(_ path: UnsafeBufferPointer<UInt8>, components pathComponents: [Range<Int>], wholePath: Bool = false) -> Bool {
         var index = 0
         var consumed = 0
         var starIndex = -1
         var starConsumed = 0
         while true {
-            // Every pattern component matched: the rest of the path lies below the match.
-            if index == components.count { return true }
-            if case .anyComponents = components[index] {
-                starIndex = index
-                starConsumed = consumed
-                index += 1
-                continue
-            }
-            if consumed < pathComponents.count && components[index].matches(path, pathComponents[consumed]) {
-                index += 1
-                consumed += 1
-                continue
+            if index == components.count {
+                // Every pattern component matched: the rest of the path lies below the match.
+                if !wholePath || consumed == pathComponents.count { return true }
+            } else {
+                if case .anyComponents = components[index] {
+                    starIndex = index
+                    starConsumed = consumed
+                    index += 1
+                    continue
+                }
+                if consumed < pathComponents.count && components[index].matches(path, pathComponents[consumed]) {
+                    index += 1
+                    consumed += 1
+                    continue
+                }
             }
             guard starIndex >= 0, starConsumed < pathComponents.count else { return false }
             starConsumed += 1

@@ -38,10 +38,10 @@ struct CheckCommand: AsyncParsableCommand {
         } else {
             output.info("checked \(report.snapshots) snapshots, \(report.trees) trees, \(report.packs) packs" + (selection == nil ? "" : ", read \(report.packsRead) packs (\(report.blobsRead) blobs)"))
             for warning in report.warnings { output.warning(warning) }
-            for error in report.errors { FileHandle.standardError.write(Data("error: \(error)\n".utf8)) }
+            for error in report.errors { Console.err("error: \(error)\n") }
             if !report.affectedFiles.isEmpty {
-                FileHandle.standardError.write(Data("files that lose data:\n".utf8))
-                for file in report.affectedFiles { FileHandle.standardError.write(Data("  \(file)\n".utf8)) }
+                Console.err("files that lose data:\n")
+                for file in report.affectedFiles { Console.err("  \(file)\n") }
             }
         }
         guard report.isClean else {

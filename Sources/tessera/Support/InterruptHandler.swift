@@ -43,7 +43,7 @@ final class InterruptHandler: Sendable {
     }
 
     private func interrupted(by signalNumber: Int32) {
-        FileHandle.standardError.write(Data("\ntessera: interrupted; releasing locks. Data written so far is safe; run the command again to finish.\n".utf8))
+        Console.err("\ntessera: interrupted; releasing locks. Data written so far is safe; run the command again to finish.\n")
         let pending = cleanups.withLock { Array($0.values) }
         let done = DispatchSemaphore(value: 0)
         Task {

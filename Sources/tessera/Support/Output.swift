@@ -13,7 +13,7 @@ struct Output: Sendable {
     var showsProgress: Bool { !json && !quiet && isTerminal }
 
     func line(_ text: String) {
-        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+        Console.out(text + "\n")
     }
 
     func info(_ text: String) {
@@ -27,7 +27,7 @@ struct Output: Sendable {
     }
 
     func warning(_ text: String) {
-        FileHandle.standardError.write(Data(("warning: " + text + "\n").utf8))
+        Console.err("warning: " + text + "\n")
     }
 
     /// A problem with one item (a file that cannot be read or restored): a line
@@ -36,11 +36,11 @@ struct Output: Sendable {
         let line = json
             ? JSONValue.object(["message_type": .string("error"), "item": .string(path), "error": .string(reason)]).serialized
             : "\(prefix)\(path): \(reason)"
-        FileHandle.standardError.write(Data((line + "\n").utf8))
+        Console.err(line + "\n")
     }
 
     func error(_ text: String) {
-        FileHandle.standardError.write(Data(("tessera: " + text + "\n").utf8))
+        Console.err("tessera: " + text + "\n")
     }
 
     /// One JSON object per line.

@@ -18,15 +18,15 @@ struct ProgressDisplay: Sendable {
                 if Task.isCancelled { break }
                 let line = render(Date().timeIntervalSince(started))
                 if json {
-                    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+                    Console.out(line + "\n")
                 } else {
-                    FileHandle.standardOutput.write(Data(("\r\u{1B}[K" + line).utf8))
+                    Console.out("\r\u{1B}[K" + line)
                 }
             }
         }
         defer {
             ticker.cancel()
-            if !json { FileHandle.standardOutput.write(Data("\r\u{1B}[K".utf8)) }
+            if !json { Console.out("\r\u{1B}[K") }
         }
         let result = try await body()
         ticker.cancel()
