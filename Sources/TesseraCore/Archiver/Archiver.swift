@@ -151,6 +151,7 @@ public struct Archiver: Sendable {
             node.subtree = try await archiveDirectory(child, path: path, parent: parentTree, parentID: parentTree == nil ? nil : parentNode?.subtree, device: device, writer: writer)
             return node
         case .file:
+            if let unchanged = try unchangedFile(node, parentNode: parentNode) { return unchanged }
             return try await archiveFile(node, in: directory, path: path, parentNode: parentNode, writer: writer)
         default:
             statistics.update { $0.otherEntries += 1 }
@@ -249,8 +250,8 @@ public struct Archiver: Sendable {
     }
 
     /// Reads, chunks and stores one file. A file that cannot be read is reported and left out.
+    /// Callers have checked `unchangedFile` first (before taking a file slot).
     private func archiveFile(_ found: Node, in directory: DirectoryHandle, path: [UInt8], parentNode: Node?, writer: RepositoryWriter) async throws -> Node? {
-        if let unchanged = try unchangedFile(found, parentNode: parentNode) { return unchanged }
         statistics.update { $0.currentPath = PathBytes.display(path) }
         var node = found
         do {

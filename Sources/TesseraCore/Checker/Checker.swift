@@ -212,7 +212,7 @@ public struct Checker: Sendable {
         }
         var bad = false
         for node in listing.nodes {
-            let nodePath = path + [PathBytes.slash] + node.name
+            let nodePath = PathBytes.child(path, node.name)
             if node.type == .directory, let subtree = node.subtree {
                 if try await walk(subtree, path: nodePath, snapshot: snapshot, damaged: damaged, checked: &checked, report: &report) { bad = true }
                 continue

@@ -9,8 +9,11 @@ public struct Tree: Hashable, Sendable {
     public static let version: UInt8 = 1
     public var nodes: [Node]
 
+    /// Sorts by name unless already sorted (folder listings arrive sorted, so
+    /// a backup pays one linear check per folder, not a sort).
     public init(nodes: [Node]) {
-        self.nodes = nodes.sorted { $0.name.lexicographicallyPrecedes($1.name) }
+        let ordered = zip(nodes, nodes.dropFirst()).allSatisfy { !$1.name.lexicographicallyPrecedes($0.name) }
+        self.nodes = ordered ? nodes : nodes.sorted { $0.name.lexicographicallyPrecedes($1.name) }
     }
 
     public func node(named name: [UInt8]) -> Node? {
@@ -46,10 +49,7 @@ public struct Tree: Hashable, Sendable {
             nodes.append(node)
         }
         guard reader.isAtEnd else { throw FormatError.malformed("trailing bytes in tree") }
-        // Decoded order is kept as stored; `init` would re-sort, which a valid tree never needs.
-        var tree = Tree(nodes: [])
-        tree.nodes = nodes
-        return tree
+        return Tree(nodes: nodes)  // checked sorted above, so kept as stored
     }
 
     private static func encode(_ node: Node, into writer: inout BinaryWriter) {

@@ -24,7 +24,7 @@ public struct TreeWalker: Sendable {
     /// Trees are loaded one at a time, so memory stays bounded by the depth.
     public func walk(_ tree: ID, path: [UInt8], recursive: Bool, visit: (Node, [UInt8]) async throws -> Void) async throws {
         for node in try await repository.loadTree(tree).nodes {
-            let nodePath = path + [PathBytes.slash] + node.name
+            let nodePath = PathBytes.child(path, node.name)
             try await visit(node, nodePath)
             if recursive, node.type == .directory, let subtree = node.subtree {
                 try await walk(subtree, path: nodePath, recursive: true, visit: visit)

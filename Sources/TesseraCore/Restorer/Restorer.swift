@@ -67,15 +67,12 @@ public final class Restorer: Sendable {
             guard !belowNonDirectory, let next = listing.node(named: component) else {
                 throw TesseraError.invalidArgument("\(PathBytes.display(options.subpath)) is not in the snapshot; `tessera ls` shows what is")
             }
-            path = path + [PathBytes.slash] + component
+            path = PathBytes.child(path, component)
             node = next
             if let subtree = next.subtree { tree = subtree }
         }
         return (tree, node, path)
     }
-
-    /// A path inside the snapshot: always absolute ("" stands for the root).
-    static func child(_ parent: [UInt8], _ name: [UInt8]) -> [UInt8] { parent + [PathBytes.slash] + name }
 
     private func parentOf(_ path: [UInt8]) -> [UInt8] {
         guard let last = path.lastIndex(of: PathBytes.slash) else { return [] }
@@ -104,11 +101,11 @@ public final class Restorer: Sendable {
             var inFlight = 0
             for node in tree.nodes {
                 guard node.hasSafeName else {
-                    problem(Self.child(context.snapshotPath, node.name), "unsafe name in snapshot, not restored")
+                    problem(PathBytes.child(context.snapshotPath, node.name), "unsafe name in snapshot, not restored")
                     continue
                 }
                 if node.type == .file {
-                    guard isSelected(Self.child(context.snapshotPath, node.name)) else { continue }
+                    guard isSelected(PathBytes.child(context.snapshotPath, node.name)) else { continue }
                     await fileSlots.acquire()
                     group.addTask { [self] in
                         defer { fileSlots.release() }
@@ -140,7 +137,7 @@ public final class Restorer: Sendable {
     }
 
     private func restoreEntry(_ node: Node, in context: Context, parentPath: [UInt8]) async throws -> Bool {
-        let path = Self.child(parentPath, node.name)
+        let path = PathBytes.child(parentPath, node.name)
         let relative = PathBytes.join(context.relative, node.name)
         if node.type == .directory {
             guard mayContainSelection(path) else { return false }

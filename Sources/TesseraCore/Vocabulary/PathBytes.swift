@@ -15,6 +15,9 @@ public enum PathBytes {
         path.split(separator: slash, omittingEmptySubsequences: true).map(Array.init)
     }
 
+    /// A path inside a snapshot: always absolute, with `[]` standing for the root.
+    public static func child(_ parent: [UInt8], _ name: [UInt8]) -> [UInt8] { parent + [slash] + name }
+
     public static func join(_ parent: [UInt8], _ name: [UInt8]) -> [UInt8] {
         if parent.isEmpty { return name }
         if parent.last == slash { return parent + name }
