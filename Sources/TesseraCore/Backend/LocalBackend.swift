@@ -64,7 +64,7 @@ public struct LocalBackend: Backend {
         let durable = handle.kind != .lock
         try writeFile(data, to: temporary, folder: folder, durable: durable)
         guard rename(temporary.path, destination.path) == 0 else {
-            let reason = String(cString: strerror(errno))
+            let reason = FileSystemError.reason(errno)
             unlink(temporary.path)
             throw BackendError.io(operation: "save", object: handle.path, reason: reason)
         }
@@ -78,7 +78,7 @@ public struct LocalBackend: Backend {
             descriptor = open(file.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         }
         guard descriptor >= 0 else {
-            throw BackendError.io(operation: "create", object: file.path, reason: String(cString: strerror(errno)))
+            throw BackendError.io(operation: "create", object: file.path, reason: FileSystemError.reason(errno))
         }
         defer { close(descriptor) }
         // The errno of the failed call, taken at once (later calls may change errno).
@@ -96,7 +96,7 @@ public struct LocalBackend: Backend {
         }
         if let failure {
             unlink(file.path)
-            var reason = String(cString: strerror(failure))
+            var reason = FileSystemError.reason(failure)
             if failure == ENOSPC || failure == EDQUOT {
                 reason += "; free space on the disk that holds the repository, then run the command again (what was written before is safe)"
             }
@@ -116,7 +116,7 @@ public struct LocalBackend: Backend {
         guard descriptor >= 0 else { throw openError(handle) }
         defer { close(descriptor) }
         var info = Glibc.stat()
-        guard fstat(descriptor, &info) == 0 else { throw BackendError.io(operation: "stat", object: handle.path, reason: String(cString: strerror(errno))) }
+        guard fstat(descriptor, &info) == 0 else { throw BackendError.io(operation: "stat", object: handle.path, reason: FileSystemError.reason(errno)) }
         let size = Int64(info.st_size)
         let start: Int64
         let count: Int
@@ -139,7 +139,7 @@ public struct LocalBackend: Backend {
                 let got = pread(descriptor, base + done, count - done, off_t(start) + off_t(done))
                 if got < 0 {
                     if errno == EINTR { continue }
-                    return .failure(.io(operation: "read", object: handle.path, reason: String(cString: strerror(errno))))
+                    return .failure(.io(operation: "read", object: handle.path, reason: FileSystemError.reason(errno)))
                 }
                 if got == 0 { break }
                 done += got
@@ -183,7 +183,7 @@ public struct LocalBackend: Backend {
     private func names(in folder: URL) throws -> [String] {
         guard let directory = opendir(folder.path) else {
             if errno == ENOENT { return [] }
-            throw BackendError.io(operation: "list", object: folder.path, reason: String(cString: strerror(errno)))
+            throw BackendError.io(operation: "list", object: folder.path, reason: FileSystemError.reason(errno))
         }
         defer { closedir(directory) }
         var names = [String]()
@@ -201,7 +201,7 @@ public struct LocalBackend: Backend {
     }
 
     private func openError(_ handle: ObjectHandle) -> BackendError {
-        errno == ENOENT ? .notFound(handle) : .io(operation: "open", object: handle.path, reason: String(cString: strerror(errno)))
+        errno == ENOENT ? .notFound(handle) : .io(operation: "open", object: handle.path, reason: FileSystemError.reason(errno))
     }
 
     private static func reason(_ error: Error) -> String {

@@ -22,7 +22,7 @@ public struct FileSystemError: Error, CustomStringConvertible, Sendable {
 
     /// The text of `strerror`, via the XSI `strerror_r` because `strerror`
     /// may share a static buffer between threads for unknown codes.
-    static func reason(_ code: Int32) -> String {
+    public static func reason(_ code: Int32) -> String {
         var buffer = [CChar](repeating: 0, count: 256)
         guard strerror_r(code, &buffer, buffer.count) == 0 else { return "error \(code)" }
         let bytes = buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }

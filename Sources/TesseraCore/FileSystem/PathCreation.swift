@@ -9,11 +9,11 @@ public enum PathCreation {
         for component in path.split(separator: "/") {
             prefix += (prefix.isEmpty || prefix.hasSuffix("/") ? "" : "/") + component
             if mkdir(prefix, mode) != 0, errno != EEXIST {
-                return "\(prefix): \(String(cString: strerror(errno)))"
+                return "\(prefix): \(FileSystemError.reason(errno))"
             }
         }
         var info = stat()
-        guard stat(path, &info) == 0 else { return String(cString: strerror(errno)) }
+        guard stat(path, &info) == 0 else { return FileSystemError.reason(errno) }
         return (info.st_mode & S_IFMT) == S_IFDIR ? nil : "\(path) exists and is not a folder"
     }
 }

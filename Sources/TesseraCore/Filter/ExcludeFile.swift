@@ -38,7 +38,7 @@ extension ExcludeFilter {
 
     private static func reason(for error: any Error) -> String {
         if let cocoa = error as? CocoaError, let posix = cocoa.underlying as? POSIXError {
-            return String(cString: strerror(posix.code.rawValue))
+            return FileSystemError.reason(posix.code.rawValue)
         }
         return error.localizedDescription
     }

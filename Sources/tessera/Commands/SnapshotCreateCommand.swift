@@ -60,7 +60,7 @@ struct SnapshotCreateRunner {
         for path in options.paths {
             var info = stat()
             guard lstat(path.map { CChar(bitPattern: $0) } + [0], &info) == 0 else {
-                throw TesseraError.invalidArgument("cannot back up \(PathBytes.display(path)): \(String(cString: strerror(errno)))")
+                throw TesseraError.invalidArgument("cannot back up \(PathBytes.display(path)): \(FileSystemError.reason(errno))")
             }
         }
         options.excludePatterns = arguments.excludes
