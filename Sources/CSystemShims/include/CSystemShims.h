@@ -10,4 +10,9 @@ void tessera_tune_allocator(int arena_max, int mmap_threshold);
    one call for up to 256 bytes). Returns 0 on success, -1 on failure. */
 int tessera_random_bytes(void *buffer, unsigned long count);
 
+/* Catches SIGINT and SIGTERM with a handler that writes the signal number as
+   one byte to `write_fd` (the self-pipe trick), whichever thread the kernel
+   delivers it to. Returns 0, or -1 with errno set. */
+int tessera_catch_interrupts(int write_fd);
+
 #endif
