@@ -18,6 +18,7 @@ let package = Package(
         // C libraries, each behind its own system-library target.
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
+        .systemLibrary(name: "CFuse", pkgConfig: "fuse3", providers: [.apt(["libfuse3-dev"])]),
         // glibc functions Swift's Glibc module does not export (mallopt).
         .target(name: "CSystemShims"),
 
@@ -40,16 +41,23 @@ let package = Package(
             dependencies: ["TesseraCore", .product(name: "Crypto", package: "swift-crypto")]
         ),
 
+        // The FUSE filesystem: every snapshot as a read-only folder.
+        .target(
+            name: "TesseraMount",
+            dependencies: ["TesseraCore", "CFuse", .product(name: "Logging", package: "swift-log")]
+        ),
+
         // The thin command-line layer.
         .executableTarget(
             name: "tessera",
             dependencies: [
-                "TesseraCore", "TesseraBackends", "CSystemShims",
+                "TesseraCore", "TesseraBackends", "TesseraMount", "CSystemShims",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
 
         .testTarget(name: "TesseraCoreTests", dependencies: ["TesseraCore", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "TesseraMountTests", dependencies: ["TesseraMount", "TesseraCore", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "TesseraBackendsTests", dependencies: ["TesseraBackends", "TesseraCore"]),
         // End-to-end tests: run the real `tessera` binary.
         .testTarget(

@@ -13,7 +13,7 @@ struct Tessera: AsyncParsableCommand {
         subcommands: [
             InitCommand.self, SnapshotCommand.self, BackupCommand.self, SnapshotsCommand.self,
             LsCommand.self, FindCommand.self, RestoreCommand.self, CheckCommand.self, StatsCommand.self,
-            KeyCommand.self, UnlockCommand.self, IndexCommand.self,
+            MountCommand.self, KeyCommand.self, UnlockCommand.self, IndexCommand.self,
         ]
     )
 

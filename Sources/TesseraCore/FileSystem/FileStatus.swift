@@ -63,3 +63,8 @@ public struct FileStatus: Sendable, Hashable {
         }
     }
 }
+
+extension NodeType {
+    /// The `S_IF*` bits of `st_mode` for this type (the mount reports them).
+    public var fileTypeBits: UInt32 { UInt32(FileStatus.modeBits(of: self)) }
+}

@@ -6,6 +6,21 @@ extension Repository {
     /// what lets several hosts share a repository, and what rebuilds a deleted
     /// cache (invariant 6).
     public func synchronizeIndex() async throws {
+        try await synchronizeIndexFiles()
+        try await indexPacksWithoutIndexFile()
+        try await synchronizeSnapshots()
+    }
+
+    /// New and removed index files and snapshots only: two listings, cheap
+    /// enough for the mount to call every few seconds. A finished backup
+    /// writes its index files before its snapshot, so whatever a new snapshot
+    /// needs is found this way.
+    public func synchronizeIndexAndSnapshots() async throws {
+        try await synchronizeIndexFiles()
+        try await synchronizeSnapshots()
+    }
+
+    private func synchronizeIndexFiles() async throws {
         let known = try index.knownIndexFiles()
         let present = Set(try await backend.list(.index).compactMap { ID(hex: $0.handle.name) })
         for gone in known.subtracting(present) { try index.removeIndexFile(gone) }
@@ -13,8 +28,9 @@ extension Repository {
             let file = try await loadIndexFile(id)
             try index.addPacks(file.packs, indexID: id)
         }
-        try await indexPacksWithoutIndexFile()
+    }
 
+    private func synchronizeSnapshots() async throws {
         let knownSnapshots = try index.knownSnapshots()
         let presentSnapshots = Set(try await backend.list(.snapshot).compactMap { ID(hex: $0.handle.name) })
         for gone in knownSnapshots.subtracting(presentSnapshots) { try index.removeSnapshot(gone) }

@@ -120,15 +120,25 @@ public final class Repository: Sendable {
     }
 
     public func loadBlob(at location: LocalIndex.BlobLocation) async throws -> Data {
+        try decodeBlob(try await loadSealedBlob(at: location), at: location)
+    }
+
+    /// The blob's bytes as stored in its pack (sealed): a range load of just
+    /// those bytes. Caches keep these, so a cache on disk holds nothing readable.
+    public func loadSealedBlob(at location: LocalIndex.BlobLocation) async throws -> Data {
         let blob = location.blob
         let handle = ObjectHandle(kind: .data, id: location.pack)
         guard let start = Int64(exactly: blob.offset) else { throw TesseraError.damaged(object: "index entry of blob \(blob.id.short)", detail: "offset out of range") }
-        let sealed: Data
         do {
-            sealed = try await backend.load(handle, range: start..<(start + Int64(blob.length)))
+            return try await backend.load(handle, range: start..<(start + Int64(blob.length)))
         } catch let error as BackendError {
             throw TesseraError.backend(operation: "read", object: "pack \(location.pack.short)", detail: "\(error)")
         }
+    }
+
+    /// Opens, decompresses and verifies a sealed blob against its id.
+    public func decodeBlob(_ sealed: Data, at location: LocalIndex.BlobLocation) throws -> Data {
+        let blob = location.blob
         return try Self.decoding("blob \(blob.id.short) in pack \(location.pack.short)") {
             try codec.decode(sealed, id: blob.id, rawLength: Int(blob.rawLength))
         }

@@ -19,6 +19,8 @@ final class InterruptHandler: Sendable {
     private let nextToken = Mutex(0)
     /// Clean-ups run here for the same reason: the shared pool may be full.
     private let cleanupExecutor = DedicatedExecutor(label: "tessera.cleanups")
+    /// A command whose normal end is a signal (`mount`) handles it itself.
+    private let takeOver = Mutex<(@Sendable (Int32) -> Void)?>(nil)
 
     func install() {
         var ends: [Int32] = [0, 0]
@@ -39,6 +41,12 @@ final class InterruptHandler: Sendable {
         thread.start()
     }
 
+    /// Signals go to `handler` instead of ending the process; the command
+    /// then finishes (and exits) its own way.
+    func handleSignalsItself(_ handler: @escaping @Sendable (Int32) -> Void) {
+        takeOver.withLock { $0 = handler }
+    }
+
     /// Registers a clean-up; returns a token to remove it when no longer needed.
     func register(_ cleanup: @escaping @Sendable () async -> Void) -> Int {
         let token = nextToken.withLock { value -> Int in
@@ -54,6 +62,10 @@ final class InterruptHandler: Sendable {
     }
 
     private func interrupted(by signalNumber: Int32) {
+        if let handler = takeOver.withLock({ $0 }) {
+            handler(signalNumber)
+            return
+        }
         Console.err("\ntessera: interrupted; releasing locks. Data written so far is safe; run the command again to finish.\n")
         let pending = cleanups.withLock { Array($0.values) }
         let done = DispatchSemaphore(value: 0)

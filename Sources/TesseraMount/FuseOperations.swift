@@ -1,0 +1,174 @@
+import CFuse
+import Foundation
+import TesseraCore
+
+/// The libfuse low-level operation table. Each entry is a C function that
+/// finds the filesystem through the session's user data and answers the
+/// request; operations not set here (every write, create, rename, delete)
+/// are refused by the kernel with EROFS on this read-only mount.
+enum FuseOperations {
+    static func table() -> fuse_lowlevel_ops {
+        var ops = fuse_lowlevel_ops()
+        ops.`init` = { userdata, connection in
+            guard let connection else { return }
+            // Symlinks never change: let the kernel cache their targets.
+            if connection.pointee.capable & UInt32(FUSE_CAP_CACHE_SYMLINKS) != 0 {
+                connection.pointee.want |= UInt32(FUSE_CAP_CACHE_SYMLINKS)
+            }
+        }
+        ops.lookup = { raw, parent, name in
+            guard let raw, let name else { return }
+            let request = FuseRequest(raw: raw)
+            let fileSystem = FuseOperations.context(raw)
+            let bytes = Array(UnsafeRawBufferPointer(start: name, count: strlen(name)))
+            request.answer {
+                let found = try await fileSystem.lookUp(parent: parent, name: bytes)
+                return .entry(number: found.number, attributes: found.attributes, timeout: SnapshotFileSystem.timeout(for: found.item))
+            }
+        }
+        ops.forget = { raw, number, count in
+            guard let raw else { return }
+            FuseOperations.context(raw).inodes.forget(number, count: count)
+            fuse_reply_none(raw)
+        }
+        ops.forget_multi = { raw, count, forgets in
+            guard let raw else { return }
+            let fileSystem = FuseOperations.context(raw)
+            if let forgets {
+                for index in 0..<count { fileSystem.inodes.forget(forgets[index].ino, count: forgets[index].nlookup) }
+            }
+            fuse_reply_none(raw)
+        }
+        ops.getattr = { raw, number, _ in
+            guard let raw else { return }
+            let fileSystem = FuseOperations.context(raw)
+            FuseRequest(raw: raw).answerNow {
+                guard let (attributes, item) = fileSystem.attributes(of: number) else { throw MountError.notFound }
+                return .attributes(attributes, timeout: SnapshotFileSystem.timeout(for: item))
+            }
+        }
+        ops.readlink = { raw, number in
+            guard let raw else { return }
+            let fileSystem = FuseOperations.context(raw)
+            FuseRequest(raw: raw).answerNow { .link(try fileSystem.linkTarget(number)) }
+        }
+        ops.open = { raw, number, info in
+            guard let raw, let info else { return }
+            let fileSystem = FuseOperations.context(raw)
+            FuseRequest(raw: raw).answerNow {
+                guard info.pointee.flags & O_ACCMODE == O_RDONLY else { throw MountError.readOnly }
+                var reply = info.pointee
+                reply.fh = try fileSystem.openFile(number)
+                reply.keep_cache = 1  // a snapshot's file never changes: keep its pages across opens
+                return .open(reply)
+            }
+        }
+        ops.read = { raw, _, size, offset, info in
+            guard let raw, let info else { return }
+            let fileSystem = FuseOperations.context(raw)
+            let handle = info.pointee.fh
+            FuseRequest(raw: raw).answer {
+                .data(try await fileSystem.read(handle, offset: UInt64(max(offset, 0)), length: size))
+            }
+        }
+        ops.release = { raw, _, info in
+            guard let raw else { return }
+            if let info { FuseOperations.context(raw).closeFile(info.pointee.fh) }
+            _ = fuse_reply_err(raw, 0)
+        }
+        ops.opendir = { raw, number, info in
+            guard let raw, let info else { return }
+            let fileSystem = FuseOperations.context(raw)
+            let template = info.pointee
+            FuseRequest(raw: raw).answer {
+                let (handle, item) = try await fileSystem.openFolder(number)
+                var reply = template
+                reply.fh = handle
+                if !item.isVirtual {
+                    reply.cache_readdir = 1
+                    reply.keep_cache = 1
+                }
+                return .open(reply)
+            }
+        }
+        ops.readdir = { raw, number, size, offset, info in
+            guard let raw, let info else { return }
+            let fileSystem = FuseOperations.context(raw)
+            FuseRequest(raw: raw).answerNow {
+                .data(try FolderListing.fill(raw, fileSystem: fileSystem, folder: number, handle: info.pointee.fh, size: size, offset: offset, plus: false))
+            }
+        }
+        ops.readdirplus = { raw, number, size, offset, info in
+            guard let raw, let info else { return }
+            let fileSystem = FuseOperations.context(raw)
+            FuseRequest(raw: raw).answerNow {
+                .data(try FolderListing.fill(raw, fileSystem: fileSystem, folder: number, handle: info.pointee.fh, size: size, offset: offset, plus: true))
+            }
+        }
+        ops.releasedir = { raw, _, info in
+            guard let raw else { return }
+            if let info { FuseOperations.context(raw).closeFolder(info.pointee.fh) }
+            _ = fuse_reply_err(raw, 0)
+        }
+        ops.statfs = { raw, _ in
+            guard let raw else { return }
+            let fileSystem = FuseOperations.context(raw)
+            FuseRequest(raw: raw).answerNow { .statfs(try FileSystemSize.statistics(of: fileSystem)) }
+        }
+        ops.getxattr = { raw, number, name, size in
+            guard let raw, let name else { return }
+            let fileSystem = FuseOperations.context(raw)
+            let wanted = Array(UnsafeRawBufferPointer(start: name, count: strlen(name)))
+            FuseRequest(raw: raw).answerNow {
+                guard let attribute = try fileSystem.extendedAttributes(number).first(where: { $0.name == wanted }) else {
+                    throw MountError.noAttribute
+                }
+                return try ExtendedAttributeReply.reply(Data(attribute.value), room: size)
+            }
+        }
+        ops.listxattr = { raw, number, size in
+            guard let raw else { return }
+            let fileSystem = FuseOperations.context(raw)
+            FuseRequest(raw: raw).answerNow {
+                // Names, each followed by a NUL, as listxattr(2) returns them.
+                let names = try fileSystem.extendedAttributes(number).reduce(into: Data()) { $0.append(contentsOf: $1.name + [0]) }
+                return try ExtendedAttributeReply.reply(names, room: size)
+            }
+        }
+        return ops
+    }
+
+    /// The filesystem behind a request (the session's user data).
+    static func context(_ request: fuse_req_t) -> SnapshotFileSystem {
+        Unmanaged<SnapshotFileSystem>.fromOpaque(fuse_req_userdata(request)!).takeUnretainedValue()
+    }
+}
+
+/// getxattr/listxattr: a size probe (room 0) gets the size; too little room is ERANGE.
+enum ExtendedAttributeReply {
+    static func reply(_ value: Data, room: Int) throws -> FuseReply {
+        if room == 0 { return .xattrSize(value.count) }
+        guard value.count <= room else { throw MountError(code: ERANGE) }
+        return .data(value)
+    }
+}
+
+/// statfs: the repository's stored size, read-only, nothing free.
+enum FileSystemSize {
+    static func statistics(of fileSystem: SnapshotFileSystem) throws -> statvfs {
+        let totals: LocalIndex.Totals
+        do { totals = try fileSystem.totals() } catch { throw MountError.io }
+        var info = statvfs()
+        info.f_bsize = 4096
+        info.f_frsize = 4096
+        info.f_blocks = fsblkcnt_t(max(totals.packBytes, 0) / 4096)
+        info.f_bfree = 0
+        info.f_bavail = 0
+        info.f_files = fsfilcnt_t(totals.blobs.values.reduce(0) { $0 + $1.count })
+        info.f_ffree = 0
+        info.f_favail = 0
+        info.f_namemax = 255
+        info.f_flag = UInt(ST_RDONLY)
+        return info
+    }
+}

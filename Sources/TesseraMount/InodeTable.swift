@@ -1,0 +1,103 @@
+import Synchronization
+import TesseraCore
+
+/// The inodes the kernel currently knows, with their lookup counts.
+///
+/// An entry lives from the first lookup until the kernel forgets it, so the
+/// table is as large as the kernel's inode cache, not the repository. Numbers
+/// are derived from what an entry is (its parent and name, or a hardlink's
+/// identity), so a forgotten inode comes back with the same number, and
+/// hardlinked files share one.
+final class InodeTable: Sendable {
+    static let rootNumber: UInt64 = 1
+
+    struct Entry: Sendable {
+        var item: MountedItem
+        /// The parent's number and this entry's name, to name a file in log lines.
+        var parent: UInt64
+        var name: [UInt8]
+        var identity: Identity
+        var lookups: UInt64
+    }
+
+    /// What makes two lookups the same inode.
+    enum Identity: Hashable, Sendable {
+        case path(parent: UInt64, name: [UInt8])
+        case hardlink(snapshotRoot: UInt64, device: UInt64, inode: UInt64)
+    }
+
+    private let entries: Mutex<[UInt64: Entry]>
+
+    init() {
+        let root = Entry(item: .virtualFolder(.root), parent: Self.rootNumber, name: [], identity: .path(parent: 0, name: []), lookups: 1)
+        entries = Mutex([Self.rootNumber: root])
+    }
+
+    var count: Int { entries.withLock { $0.count } }
+
+    func entry(_ number: UInt64) -> Entry? { entries.withLock { $0[number] } }
+
+    static func identity(of item: MountedItem, parent: UInt64, name: [UInt8]) -> Identity {
+        if case .node(let node, let snapshotRoot) = item, node.type == .file, node.links > 1 {
+            return .hardlink(snapshotRoot: snapshotRoot, device: node.device, inode: node.inode)
+        }
+        return .path(parent: parent, name: name)
+    }
+
+    /// The number `item` has (or would have) under `parent`, without counting a lookup.
+    func number(for item: MountedItem, parent: UInt64, name: [UInt8]) -> UInt64 {
+        let identity = Self.identity(of: item, parent: parent, name: name)
+        return entries.withLock { Self.freeNumber(for: identity, in: $0) }
+    }
+
+    /// Records one kernel lookup of `item` and returns its number.
+    func lookUp(_ item: MountedItem, parent: UInt64, name: [UInt8]) -> UInt64 {
+        let identity = Self.identity(of: item, parent: parent, name: name)
+        return entries.withLock { table in
+            let number = Self.freeNumber(for: identity, in: table)
+            if table[number] != nil {
+                table[number]!.lookups += 1
+                // A virtual item may have changed (`latest` moved): keep the newest.
+                if item.isVirtual { table[number]!.item = item }
+            } else {
+                table[number] = Entry(item: item, parent: parent, name: name, identity: identity, lookups: 1)
+            }
+            return number
+        }
+    }
+
+    /// The kernel dropped `count` references; the entry goes at zero.
+    func forget(_ number: UInt64, count: UInt64) {
+        guard number != Self.rootNumber else { return }
+        entries.withLock { table in
+            guard let entry = table[number] else { return }
+            if entry.lookups <= count { table.removeValue(forKey: number) } else { table[number]!.lookups -= count }
+        }
+    }
+
+    /// The path below the mount point, for messages. Parents outlive their
+    /// children in the kernel's cache, so the chain is complete.
+    func path(of number: UInt64) -> String {
+        var components = [String]()
+        var current = number
+        entries.withLock { table in
+            while current != Self.rootNumber, let entry = table[current], components.count < 4096 {
+                components.append(PathBytes.display(entry.name))
+                current = entry.parent
+            }
+        }
+        return "/" + components.reversed().joined(separator: "/")
+    }
+
+    /// A number derived from the identity; on the rare hash collision with a
+    /// different live entry, the next candidate. 0 and 1 are reserved.
+    private static func freeNumber(for identity: Identity, in table: [UInt64: Entry]) -> UInt64 {
+        var hasher = Hasher()
+        hasher.combine(identity)
+        var candidate = UInt64(bitPattern: Int64(hasher.finalize()))
+        while true {
+            if candidate > rootNumber, table[candidate]?.identity ?? identity == identity { return candidate }
+            candidate = candidate &* 6364136223846793005 &+ 1442695040888963407
+        }
+    }
+}

@@ -1,0 +1,197 @@
+import Foundation
+import Logging
+import Synchronization
+import TesseraCore
+
+/// The mounted tree in Swift terms: inode numbers, attributes, listings and
+/// reads over a repository. `FuseBridge` turns kernel requests into calls
+/// here and the results into replies.
+final class SnapshotFileSystem: Sendable {
+    let repository: Repository
+    let inodes = InodeTable()
+    let attributes: AttributeBuilder
+    private let options: MountOptions
+    private let store: BlobStore
+    private let logger: Logger
+    private let trees: Mutex<LRUCache<ID, Tree>>
+    private let layout: Mutex<SnapshotLayout>
+    private let refresh = Mutex<Task<Void, Never>?>(nil)
+    private let openFiles = Mutex<[UInt64: OpenFileReader]>([:])
+    private let openFolders = Mutex<[UInt64: [(name: [UInt8], item: MountedItem)]]>([:])
+    private let nextHandle = Atomic<UInt64>(1)
+    private let statistics = Mutex<(computed: Date, totals: LocalIndex.Totals)?>(nil)
+
+    /// How long the kernel may keep entries and attributes: inside a snapshot
+    /// nothing ever changes; the virtual folders follow new snapshots.
+    static let immutableTimeout: Double = 24 * 3600
+    static let virtualTimeout: Double = 1
+
+    init(repository: Repository, options: MountOptions, owner: (uid: UInt32, gid: UInt32)) throws {
+        self.repository = repository
+        self.options = options
+        self.logger = repository.logger
+        var disk: SealedBlobDiskCache?
+        if options.diskCacheBytes > 0, let folder = options.diskCacheFolder {
+            disk = try SealedBlobDiskCache(folder: folder, capacity: options.diskCacheBytes)
+        }
+        store = BlobStore(repository: repository, memoryCapacity: options.memoryCacheBytes, disk: disk, parallelLoads: options.parallelLoads)
+        // Trees are costed by their entries: 200k entries is some tens of MiB decoded.
+        trees = Mutex(LRUCache(capacity: 200_000))
+        attributes = AttributeBuilder(owner: owner, mountTime: Date())
+        layout = Mutex(SnapshotLayout(snapshots: try repository.snapshots()))
+    }
+
+    static func timeout(for item: MountedItem) -> Double { item.isVirtual ? virtualTimeout : immutableTimeout }
+
+    // MARK: Lookups and listings
+
+    func lookUp(parent: UInt64, name: [UInt8]) async throws -> (number: UInt64, attributes: stat, item: MountedItem) {
+        guard let entry = inodes.entry(parent) else { throw MountError.notFound }
+        guard let item = try await child(named: name, of: entry.item, number: parent) else { throw MountError.notFound }
+        let number = inodes.lookUp(item, parent: parent, name: name)
+        return (number, attributes.attributes(of: item, number: number), item)
+    }
+
+    func attributes(of number: UInt64) -> (stat, MountedItem)? {
+        guard let entry = inodes.entry(number) else { return nil }
+        return (attributes.attributes(of: entry.item, number: number), entry.item)
+    }
+
+    private func child(named name: [UInt8], of item: MountedItem, number: UInt64) async throws -> MountedItem? {
+        switch item {
+        case .virtualFolder(let folder):
+            await refreshIfStale()
+            return layout.withLock { $0.listing(folder)?.item(named: name) }
+        case .snapshotRoot(_, let snapshot):
+            return try await tree(snapshot.tree).node(named: name).map { .node($0, snapshotRoot: number) }
+        case .node(let node, let snapshotRoot):
+            guard node.type == .directory, let subtree = node.subtree else { throw MountError.notADirectory }
+            return try await tree(subtree).node(named: name).map { .node($0, snapshotRoot: snapshotRoot) }
+        case .virtualLink:
+            throw MountError.notADirectory
+        }
+    }
+
+    /// A folder's entries, kept for the kernel's `readdir` calls until it closes the folder.
+    func openFolder(_ number: UInt64) async throws -> (handle: UInt64, item: MountedItem) {
+        guard let entry = inodes.entry(number) else { throw MountError.notFound }
+        let children: [(name: [UInt8], item: MountedItem)]
+        switch entry.item {
+        case .virtualFolder(let folder):
+            await refreshIfStale()
+            guard let listing = layout.withLock({ $0.listing(folder) }) else { throw MountError.notFound }
+            children = listing.entries
+        case .snapshotRoot(_, let snapshot):
+            children = try await tree(snapshot.tree).nodes.map { ($0.name, .node($0, snapshotRoot: number)) }
+        case .node(let node, let snapshotRoot):
+            guard node.type == .directory, let subtree = node.subtree else { throw MountError.notADirectory }
+            children = try await tree(subtree).nodes.map { ($0.name, .node($0, snapshotRoot: snapshotRoot)) }
+        case .virtualLink:
+            throw MountError.notADirectory
+        }
+        let handle = nextHandle.add(1, ordering: .relaxed).oldValue
+        openFolders.withLock { $0[handle] = children }
+        return (handle, entry.item)
+    }
+
+    /// Entries from position `offset` of an open folder, after `.` and `..`.
+    func folderEntries(_ handle: UInt64) -> [(name: [UInt8], item: MountedItem)]? {
+        openFolders.withLock { $0[handle] }
+    }
+
+    func closeFolder(_ handle: UInt64) { _ = openFolders.withLock { $0.removeValue(forKey: handle) } }
+
+    private func tree(_ id: ID) async throws -> Tree {
+        if let cached = trees.withLock({ $0.value(for: id) }) { return cached }
+        do {
+            let tree = try await repository.loadTree(id)
+            trees.withLock { _ = $0.insert(tree, for: id, cost: max(tree.nodes.count, 1)) }
+            return tree
+        } catch {
+            logger.error("cannot read folder listing \(id.short): \(error)")
+            throw MountError.io
+        }
+    }
+
+    // MARK: Snapshot list
+
+    /// Brings the snapshot list up to date when it is older than the refresh
+    /// interval; concurrent callers share one refresh.
+    private func refreshIfStale() async {
+        guard Date().timeIntervalSince(layout.withLock { $0.built }) > options.refreshInterval else { return }
+        let task = refresh.withLock { running -> Task<Void, Never> in
+            if let running { return running }
+            let task = Task {
+                do {
+                    try await repository.synchronizeIndexAndSnapshots()
+                    let fresh = SnapshotLayout(snapshots: try repository.snapshots())
+                    layout.withLock { $0 = fresh }
+                } catch {
+                    logger.warning("cannot refresh the snapshot list: \(error)")
+                    // Keep the old list; try again after another interval.
+                    let stale = layout.withLock { $0 }
+                    layout.withLock { $0 = SnapshotLayout(snapshots: stale.snapshots.map { ($0.id, $0.record) }) }
+                }
+                refresh.withLock { $0 = nil }
+            }
+            running = task
+            return task
+        }
+        await task.value
+    }
+
+    // MARK: Files
+
+    func openFile(_ number: UInt64) throws -> UInt64 {
+        guard let entry = inodes.entry(number) else { throw MountError.notFound }
+        guard case .node(let node, _) = entry.item, node.type == .file else {
+            throw entry.item.isDirectory ? MountError(code: EISDIR) : MountError.invalid
+        }
+        let reader = OpenFileReader(number: number, node: node, store: store, maximumReadAhead: options.readAheadBytes)
+        let handle = nextHandle.add(1, ordering: .relaxed).oldValue
+        openFiles.withLock { $0[handle] = reader }
+        return handle
+    }
+
+    func read(_ handle: UInt64, offset: UInt64, length: Int) async throws -> Data {
+        guard let reader = openFiles.withLock({ $0[handle] }) else { throw MountError.badHandle }
+        do {
+            return try await reader.read(offset: offset, length: length)
+        } catch {
+            // One failed read, one log line naming the file; the mount goes on.
+            logger.error("cannot read \(inodes.path(of: reader.number)) at offset \(offset): \(error)")
+            throw MountError.io
+        }
+    }
+
+    func closeFile(_ handle: UInt64) { _ = openFiles.withLock { $0.removeValue(forKey: handle) } }
+
+    // MARK: Links, attributes, sizes
+
+    func linkTarget(_ number: UInt64) throws -> [UInt8] {
+        guard let entry = inodes.entry(number) else { throw MountError.notFound }
+        switch entry.item {
+        case .virtualLink(let target, _): return target
+        case .node(let node, _) where node.type == .symlink: return node.linkTarget
+        default: throw MountError.invalid
+        }
+    }
+
+    func extendedAttributes(_ number: UInt64) throws -> [ExtendedAttribute] {
+        guard let entry = inodes.entry(number) else { throw MountError.notFound }
+        if case .node(let node, _) = entry.item { return node.xattrs }
+        return []
+    }
+
+    /// The repository's totals, recomputed at most every 10 seconds (`df` and
+    /// file managers ask often).
+    func totals() throws -> LocalIndex.Totals {
+        if let cached = statistics.withLock({ $0 }), Date().timeIntervalSince(cached.computed) < 10 { return cached.totals }
+        let totals = try repository.index.totals()
+        statistics.withLock { $0 = (Date(), totals) }
+        return totals
+    }
+
+    /// Tests use this to see that a read loaded only what it needed.
+    func isChunkCached(_ id: ID) -> Bool { store.isCached(id) }
+}

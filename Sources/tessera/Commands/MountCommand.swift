@@ -1,0 +1,62 @@
+import ArgumentParser
+import Foundation
+import TesseraCore
+import TesseraMount
+
+struct MountCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mount",
+        abstract: "Mount the repository read-only: every snapshot as a folder.",
+        discussion: """
+            Runs in the foreground until unmounted (`fusermount3 -u MOUNTPOINT`) or interrupted
+            (Ctrl-C unmounts cleanly). Layout: snapshots/<time> (and `latest`), ids/<short-id>,
+            hosts/<host>/<time>, tags/<tag>/<time>; each snapshot folder holds the absolute paths
+            it backed up. New snapshots appear within seconds.
+            """
+    )
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: ArgumentHelp("An empty folder to mount on.", valueName: "MOUNTPOINT"))
+    var mountPoint: String
+
+    @Flag(name: .customLong("allow-other"), help: "Let other users see the mount (needs user_allow_other in /etc/fuse.conf unless root).")
+    var allowOther = false
+
+    @Option(name: .customLong("cache-size"), help: ArgumentHelp("Memory for decoded file data, in MiB.", valueName: "MiB"))
+    var cacheSize = 64
+
+    @Option(name: .customLong("disk-cache-size"), help: ArgumentHelp("Disk space for downloaded data, in MiB (default: 1024 for remote repositories, 0 for local folders).", valueName: "MiB"))
+    var diskCacheSize: Int?
+
+    @Option(name: .customLong("read-ahead"), help: ArgumentHelp("How far ahead of a sequential reader to load, in MiB.", valueName: "MiB"))
+    var readAhead = 16
+
+    func validate() throws {
+        guard cacheSize >= 8 else { throw ValidationError("--cache-size must be at least 8 MiB") }
+        guard (diskCacheSize ?? 0) >= 0, readAhead >= 0 else { throw ValidationError("sizes cannot be negative") }
+    }
+
+    func run() async throws {
+        let repository = try await RepositoryOpener.open(global)
+        var options = MountOptions()
+        options.allowOther = allowOther
+        options.memoryCacheBytes = cacheSize << 20
+        options.readAheadBytes = readAhead << 20
+        // Reading a local folder again costs nothing; a download does.
+        let isLocal = repository.backend is LocalBackend
+        options.diskCacheBytes = (diskCacheSize ?? (isLocal ? 0 : 1024)) << 20
+        options.diskCacheFolder = (global.cacheRoot as NSString).appendingPathComponent("\(repository.config.id)/blobs")
+
+        try await RepositoryOpener.withLock(repository, exclusive: false, command: "mount") {
+            let mount = try FuseMount(repository: repository, mountPoint: mountPoint, options: options)
+            InterruptHandler.shared.handleSignalsItself { _ in
+                Console.err("\ntessera: unmounting \(mountPoint)\n")
+                mount.unmount()
+            }
+            let output = global.output
+            try await mount.run {
+                output.info("mounted the repository on \(mountPoint); unmount with Ctrl-C or `fusermount3 -u \(mountPoint)`")
+            }
+        }
+    }
+}
