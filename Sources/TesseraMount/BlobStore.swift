@@ -15,6 +15,7 @@ final class BlobStore: Sendable {
     private let disk: SealedBlobDiskCache?
     /// Backend loads at once: enough to hide latency, few enough to bound memory.
     private let backendLoads: AsyncSemaphore
+    private let counters = Mutex(MountStatistics())
 
     init(repository: Repository, memoryCapacity: Int, disk: SealedBlobDiskCache?, parallelLoads: Int) {
         self.repository = repository
@@ -22,6 +23,8 @@ final class BlobStore: Sendable {
         self.disk = disk
         self.backendLoads = AsyncSemaphore(permits: parallelLoads)
     }
+
+    var statistics: MountStatistics { counters.withLock { $0 } }
 
     /// Whether `id` is decoded in memory right now (tests and read-ahead use it).
     func isCached(_ id: ID) -> Bool { memory.withLock { $0.contains(id) } }
@@ -56,7 +59,10 @@ final class BlobStore: Sendable {
         guard !locations.isEmpty else { throw TesseraError.blobMissing(id) }
         if let sealed = disk?.load(id) {
             for location in locations {
-                if let data = try? repository.decodeBlob(sealed, at: location) { return data }
+                if let data = try? repository.decodeBlob(sealed, at: location) {
+                    counters.withLock { $0.diskCacheHits += 1 }
+                    return data
+                }
             }
             disk?.remove(id)  // damaged on local disk: fetch it again
         }
@@ -72,6 +78,10 @@ final class BlobStore: Sendable {
                 } catch {
                     backendLoads.release()
                     throw error
+                }
+                counters.withLock {
+                    $0.blobsLoaded += 1
+                    $0.bytesLoaded += Int64(sealed.count)
                 }
                 let data = try repository.decodeBlob(sealed, at: location)
                 disk?.store(id, sealed: sealed)

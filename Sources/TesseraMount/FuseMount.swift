@@ -69,6 +69,8 @@ public final class FuseMount: Sendable {
         }
     }
 
+    public var statistics: MountStatistics { fileSystem.statistics }
+
     /// Ends the mount from another thread (Ctrl-C): stop the loop and detach
     /// the mount, as libfuse's own unmount does; the kernel then closes the
     /// connection and `run()` returns.

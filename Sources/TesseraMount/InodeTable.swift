@@ -38,8 +38,15 @@ final class InodeTable: Sendable {
     func entry(_ number: UInt64) -> Entry? { entries.withLock { $0[number] } }
 
     static func identity(of item: MountedItem, parent: UInt64, name: [UInt8]) -> Identity {
-        if case .node(let node, let snapshotRoot) = item, node.type == .file, node.links > 1 {
+        switch item {
+        case .node(let node, let snapshotRoot) where node.type == .file && node.links > 1:
             return .hardlink(snapshotRoot: snapshotRoot, device: node.device, inode: node.inode)
+        case .virtualLink(let target, _):
+            // The kernel caches a symlink's target with its inode: when `latest`
+            // moves, it must become a new inode, or the old target stays.
+            return .path(parent: parent, name: name + [0] + target)
+        default:
+            break
         }
         return .path(parent: parent, name: name)
     }

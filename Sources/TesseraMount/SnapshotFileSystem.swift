@@ -19,7 +19,7 @@ final class SnapshotFileSystem: Sendable {
     private let openFiles = Mutex<[UInt64: OpenFileReader]>([:])
     private let openFolders = Mutex<[UInt64: [(name: [UInt8], item: MountedItem)]]>([:])
     private let nextHandle = Atomic<UInt64>(1)
-    private let statistics = Mutex<(computed: Date, totals: LocalIndex.Totals)?>(nil)
+    private let repositoryTotals = Mutex<(computed: Date, totals: LocalIndex.Totals)?>(nil)
 
     /// How long the kernel may keep entries and attributes: inside a snapshot
     /// nothing ever changes; the virtual folders follow new snapshots.
@@ -186,12 +186,11 @@ final class SnapshotFileSystem: Sendable {
     /// The repository's totals, recomputed at most every 10 seconds (`df` and
     /// file managers ask often).
     func totals() throws -> LocalIndex.Totals {
-        if let cached = statistics.withLock({ $0 }), Date().timeIntervalSince(cached.computed) < 10 { return cached.totals }
+        if let cached = repositoryTotals.withLock({ $0 }), Date().timeIntervalSince(cached.computed) < 10 { return cached.totals }
         let totals = try repository.index.totals()
-        statistics.withLock { $0 = (Date(), totals) }
+        repositoryTotals.withLock { $0 = (Date(), totals) }
         return totals
     }
 
-    /// Tests use this to see that a read loaded only what it needed.
-    func isChunkCached(_ id: ID) -> Bool { store.isCached(id) }
+    var statistics: MountStatistics { store.statistics }
 }

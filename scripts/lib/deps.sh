@@ -20,7 +20,8 @@ _TESSERA_APT_UPDATED=0
 
 # The C libraries and tools the package links against or the tests use.
 # git: SwiftPM fetches the package dependencies with it.
-TESSERA_BUILD_PACKAGES=(libzstd-dev libsodium-dev libfuse3-dev fuse3 pkg-config attr libsqlite3-dev git)
+# rsync, libglib2.0-bin (gio): the mount tests copy out of a mount as file managers do.
+TESSERA_BUILD_PACKAGES=(libzstd-dev libsodium-dev libfuse3-dev fuse3 pkg-config attr libsqlite3-dev git rsync libglib2.0-bin)
 
 log() { printf '%s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }

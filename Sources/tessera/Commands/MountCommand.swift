@@ -55,7 +55,20 @@ struct MountCommand: AsyncParsableCommand {
             }
             let output = global.output
             try await mount.run {
-                output.info("mounted the repository on \(mountPoint); unmount with Ctrl-C or `fusermount3 -u \(mountPoint)`")
+                if output.json {
+                    output.jsonLine(["message_type": .string("mounted"), "mount_point": .string(mountPoint)])
+                } else {
+                    output.info("mounted the repository on \(mountPoint); unmount with Ctrl-C or `fusermount3 -u \(mountPoint)`")
+                }
+            }
+            let statistics = mount.statistics
+            if output.json {
+                output.jsonLine([
+                    "message_type": .string("summary"), "blobs_loaded": .integer(Int64(statistics.blobsLoaded)),
+                    "bytes_loaded": .integer(statistics.bytesLoaded), "disk_cache_hits": .integer(Int64(statistics.diskCacheHits)),
+                ])
+            } else {
+                output.detail("unmounted; read \(statistics.blobsLoaded) blobs (\(statistics.bytesLoaded) bytes) from the repository, \(statistics.diskCacheHits) from the disk cache")
             }
         }
     }

@@ -1,0 +1,11 @@
+/// What a mount fetched, reported when it ends (`--json`, `-v`).
+public struct MountStatistics: Sendable {
+    /// Blobs read from the backend (each one range request).
+    public var blobsLoaded = 0
+    /// Their stored (sealed) bytes.
+    public var bytesLoaded: Int64 = 0
+    /// Blobs found in the disk cache instead.
+    public var diskCacheHits = 0
+
+    public init() {}
+}

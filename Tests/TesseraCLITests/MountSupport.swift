@@ -1,0 +1,66 @@
+import Foundation
+import Glibc
+
+/// A `tessera mount` running in the background for one test. `stop()` ends
+/// it with Ctrl-C; if a test fails first, `deinit` kills it and clears the
+/// dead mount, so the sandbox can be removed.
+final class BackgroundMount: @unchecked Sendable {
+    let point: String
+    let process: RunningTessera
+
+    init(_ sandbox: Sandbox, at point: String, arguments: [String] = []) async throws {
+        self.point = point
+        if !FS.exists(point) { try FS.mkdir(point) }
+        process = try sandbox.start(["mount", "--json"] + arguments + [point])
+        let deadline = Date().addingTimeInterval(30)
+        while !FS.exists(point + "/snapshots") {
+            guard process.isRunning else { throw TestFailure("the mount ended before it was ready: \(describe(await process.wait()))") }
+            guard Date() < deadline else { throw TestFailure("the mount was not ready within 30 s") }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    /// Ctrl-C, then the command's result.
+    func stop() async -> TesseraProcess.Output {
+        process.signal(SIGINT)
+        return await process.wait(timeout: 30)
+    }
+
+    deinit {
+        if process.isRunning { process.signal(SIGKILL) }
+        BackgroundMount.forceUnmount(point)
+    }
+
+    /// `fusermount3 -u -z`: clears a live or dead mount; harmless when there is none.
+    static func forceUnmount(_ point: String) {
+        let helper = Process()
+        helper.executableURL = URL(fileURLWithPath: "/bin/fusermount3")
+        helper.arguments = ["-u", "-z", "-q", point]
+        helper.standardError = FileHandle.nullDevice
+        try? helper.run()
+        helper.waitUntilExit()
+    }
+
+    /// Whether something is mounted on `point` (its device differs from its parent's).
+    static func isMounted(_ point: String) -> Bool {
+        var own = stat()
+        var parent = stat()
+        guard stat(point, &own) == 0 else { return errno == ENOTCONN }
+        guard stat(point + "/..", &parent) == 0 else { return false }
+        return own.st_dev != parent.st_dev
+    }
+}
+
+/// Runs a program (cp, rsync, gio) and returns its status and output.
+func runTool(_ path: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: path)
+    process.arguments = arguments
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = pipe
+    try process.run()
+    let output = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+}
