@@ -10,6 +10,7 @@ enum FolderListing {
         guard let children = fileSystem.folderEntries(handle), let own = fileSystem.inodes.entry(folder) else {
             throw MountError.badHandle
         }
+        guard size > 0 else { return Data() }
         var buffer = Data(count: size)
         var used = 0
         var position = Int(max(offset, 0))

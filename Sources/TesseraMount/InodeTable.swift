@@ -45,6 +45,9 @@ final class InodeTable: Sendable {
             // The kernel caches a symlink's target with its inode: when `latest`
             // moves, it must become a new inode, or the old target stays.
             return .path(parent: parent, name: name + [0] + target)
+        case .snapshotRoot(let id, _):
+            // A name can pass to another snapshot (a forgotten one's `-1`): a new inode then.
+            return .path(parent: parent, name: name + [0] + Array(id.hex.utf8))
         default:
             break
         }

@@ -47,6 +47,10 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 source "$ROOT/scripts/lib/deps.sh"
 # shellcheck source=scripts/lib/timeit.sh
 source "$ROOT/scripts/lib/timeit.sh"
+# shellcheck source=scripts/lib/corpus.sh
+source "$ROOT/scripts/lib/corpus.sh"
+# shellcheck source=scripts/lib/bench-tools.sh
+source "$ROOT/scripts/lib/bench-tools.sh"
 
 # ---------------------------------------------------------------- settings --
 
@@ -57,20 +61,8 @@ BENCH_TIMEOUT=${BENCH_TIMEOUT:-7200}
 BENCH_VERIFY=${BENCH_VERIFY:-1}
 BENCH_REFERENCE=${BENCH_REFERENCE:-1}
 BENCH_KEEP=${BENCH_KEEP:-0}
-if [[ $BENCH_QUICK == 1 ]]; then
-    BENCH_LARGE_SRC=${BENCH_LARGE_SRC:-/opt/swift/usr/lib/swift/linux:/opt/swift/usr/lib/swift_static}
-    BENCH_SMALL_SRC=${BENCH_SMALL_SRC:-/usr/share/man}
-else
-    BENCH_LARGE_SRC=${BENCH_LARGE_SRC:-/opt/swift}
-    BENCH_SMALL_SRC=${BENCH_SMALL_SRC:-/usr/share}
-fi
-
-[[ $BENCH_DIR == /* ]] || BENCH_DIR="$PWD/$BENCH_DIR"
-BENCH_DIR=${BENCH_DIR%/}
-case "$BENCH_DIR" in
-    "" | / | /tmp | /root | /home | /usr | /opt | /var | "$HOME")
-        die "BENCH_DIR=$BENCH_DIR is too broad; choose a dedicated folder such as /tmp/tessera-bench" ;;
-esac
+corpus_defaults
+corpus_check_bench_dir
 for tool in $BENCH_TOOLS; do
     case "$tool" in
         tessera | restic | borg) ;;
@@ -88,14 +80,7 @@ RESTIC_CACHE="$BENCH_DIR/restic-cache"
 
 # Passwords and tool homes: nothing from the caller's environment leaks in,
 # nothing is written to the caller's home.
-unset TESSERA_REPOSITORY TESSERA_PASSWORD_FILE TESSERA_PASSWORD_COMMAND TESSERA_CACHE_DIR
-unset RESTIC_REPOSITORY RESTIC_REPOSITORY_FILE RESTIC_PASSWORD_FILE RESTIC_PASSWORD_COMMAND RESTIC_CACHE_DIR RESTIC_COMPRESSION
-unset BORG_REPO BORG_PASSCOMMAND BORG_PASSPHRASE_FD BORG_KEY_FILE
-export TESSERA_PASSWORD="tessera-bench-password"
-export RESTIC_PASSWORD="tessera-bench-password"
-export BORG_PASSPHRASE="tessera-bench-password"
-export BORG_BASE_DIR="$BENCH_DIR/borg-home"
-export BORG_RELOCATED_REPO_ACCESS_IS_OK=yes
+bench_tool_env
 
 OPS=("init" "initial backup" "unchanged re-backup" "backup after 2% change" "full restore")
 
@@ -104,9 +89,6 @@ declare -A R_STATUS R_WALL R_CPU R_RSS R_THR R_SIZE R_NOTE
 # Reference rows, in order.
 REF_NAMES=()
 declare -A REF_WALL REF_CPU REF_RSS REF_THR
-
-CORPUS_BYTES=0
-CORPUS_FILES=0
 
 step() { printf '\n== %s\n' "$*" >&2; }
 
@@ -127,7 +109,6 @@ on_exit() {
     fi
 }
 
-mib() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1048576 }'; }
 mb_per_s() {
     awk -v b="$1" -v s="$2" 'BEGIN { if (s == "-" || s + 0 <= 0) print "-"; else printf "%.1f", b / 1e6 / s }'
 }
@@ -165,64 +146,7 @@ build_tessera() {
     fi
 }
 
-tool_version() {
-    case "$1" in
-        tessera)
-            if [[ -x $TESSERA_BIN ]]; then
-                local v rev
-                v=$("$TESSERA_BIN" --version 2>/dev/null | head -n 1) || v=""
-                rev=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null) || rev="uncommitted"
-                [[ $v == tessera* ]] || v="tessera ${v:-(no --version output)}"
-                echo "$v @ $rev"
-            else
-                echo "tessera: no binary at $TESSERA_BIN"
-            fi ;;
-        restic) restic version 2>/dev/null | head -n 1 || echo "restic: not found" ;;
-        borg) borg --version 2>/dev/null || echo "borg: not found" ;;
-    esac
-}
-
 # ------------------------------------------------------------------ corpus --
-
-copy_sources() { # DEST SRC-LIST(:-separated)
-    local dest=$1 list=$2 src name
-    local -a srcs
-    mkdir -p "$dest"
-    IFS=: read -r -a srcs <<<"$list"
-    for src in "${srcs[@]}"; do
-        [[ -n $src ]] || continue
-        [[ -d $src ]] || die "corpus source $src is not a folder (check BENCH_LARGE_SRC / BENCH_SMALL_SRC)"
-        name=$(basename "$src")
-        if [[ -e "$dest/$name" ]]; then
-            name="$name-$(printf '%s' "$src" | sha256sum | cut -c1-8)"
-        fi
-        log "  copying $src -> ${dest#"$BENCH_DIR"/}/$name"
-        if ! cp -a "$src" "$dest/$name" 2>>"$LOGS/corpus-copy.log"; then
-            log "  warning: some files of $src could not be copied (see $LOGS/corpus-copy.log); the corpus is what was copied"
-        fi
-    done
-}
-
-corpus_stats() {
-    local stats
-    stats=$(find "$CORPUS" -type f -printf '%s\n' | awk '{ s += $1; n++ } END { printf "%d %d", n, s }')
-    CORPUS_FILES=${stats% *}
-    CORPUS_BYTES=${stats#* }
-}
-
-build_corpus() {
-    step "Building the corpus in $CORPUS"
-    rm -rf "$CORPUS"
-    mkdir -p "$CORPUS"
-    copy_sources "$CORPUS/large" "$BENCH_LARGE_SRC"
-    copy_sources "$CORPUS/small" "$BENCH_SMALL_SRC"
-    corpus_stats
-    local dirs links
-    dirs=$(find "$CORPUS" -type d | wc -l)
-    links=$(find "$CORPUS" -type l | wc -l)
-    CORPUS_DESC="$CORPUS_FILES files, $dirs folders, $links symlinks, $(mib "$CORPUS_BYTES") MiB in regular files"
-    log "  corpus: $CORPUS_DESC"
-}
 
 # A fixed pseudo-random byte pool (AES-256-CTR keystream of a fixed key), so
 # the change is identical on every run and machine and is not compressible.

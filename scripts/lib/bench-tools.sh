@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Tessera — the tools compared by the scripts in scripts/bench/ (tessera,
+# restic, borg). Source it.
+#
+#   bench_tool_env
+#       Clears the tools' settings inherited from the caller's environment
+#       (repositories, password files and commands, caches), sets one fixed
+#       password for all three, and puts borg's home in $BENCH_DIR/borg-home
+#       (BORG_BASE_DIR), so nothing leaks in and nothing is written to the
+#       caller's home. Expects BENCH_DIR to be set.
+#
+#   tool_version TOOL
+#       One line naming TOOL's version (tessera: `--version` plus the git
+#       revision of $ROOT; expects TESSERA_BIN and ROOT to be set).
+
+if [[ -n "${_TESSERA_BENCH_TOOLS_SH:-}" ]]; then
+    return 0
+fi
+_TESSERA_BENCH_TOOLS_SH=1
+
+bench_tool_env() {
+    unset TESSERA_REPOSITORY TESSERA_PASSWORD_FILE TESSERA_PASSWORD_COMMAND TESSERA_CACHE_DIR
+    unset RESTIC_REPOSITORY RESTIC_REPOSITORY_FILE RESTIC_PASSWORD_FILE RESTIC_PASSWORD_COMMAND RESTIC_CACHE_DIR RESTIC_COMPRESSION
+    unset BORG_REPO BORG_PASSCOMMAND BORG_PASSPHRASE_FD BORG_KEY_FILE
+    export TESSERA_PASSWORD="tessera-bench-password"
+    export RESTIC_PASSWORD="tessera-bench-password"
+    export BORG_PASSPHRASE="tessera-bench-password"
+    export BORG_BASE_DIR="$BENCH_DIR/borg-home"
+    export BORG_RELOCATED_REPO_ACCESS_IS_OK=yes
+}
+
+tool_version() {
+    case "$1" in
+        tessera)
+            if [[ -x $TESSERA_BIN ]]; then
+                local v rev
+                v=$("$TESSERA_BIN" --version 2>/dev/null | head -n 1) || v=""
+                rev=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null) || rev="uncommitted"
+                [[ $v == tessera* ]] || v="tessera ${v:-(no --version output)}"
+                echo "$v @ $rev"
+            else
+                echo "tessera: no binary at $TESSERA_BIN"
+            fi ;;
+        restic) restic version 2>/dev/null | head -n 1 || echo "restic: not found" ;;
+        borg) borg --version 2>/dev/null || echo "borg: not found" ;;
+    esac
+}
