@@ -29,6 +29,9 @@ final class BlobStore: Sendable {
     /// Whether `id` is decoded in memory right now (tests and read-ahead use it).
     func isCached(_ id: ID) -> Bool { memory.withLock { $0.contains(id) } }
 
+    /// The decoded blob if it is in memory, without waiting for anything.
+    func cachedData(_ id: ID) -> Data? { memory.withLock { $0.value(for: id) } }
+
     func data(_ id: ID) async throws -> Data {
         if let hit = memory.withLock({ $0.value(for: id) }) { return hit }
         return try await flight(id).value

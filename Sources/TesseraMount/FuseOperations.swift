@@ -10,10 +10,18 @@ enum FuseOperations {
     static func table() -> fuse_lowlevel_ops {
         var ops = fuse_lowlevel_ops()
         ops.`init` = { userdata, connection in
-            guard let connection else { return }
+            guard let connection, let userdata else { return }
+            let fileSystem = Unmanaged<SnapshotFileSystem>.fromOpaque(userdata).takeUnretainedValue()
             // Symlinks never change: let the kernel cache their targets.
             if connection.pointee.capable & UInt32(FUSE_CAP_CACHE_SYMLINKS) != 0 {
                 connection.pointee.want |= UInt32(FUSE_CAP_CACHE_SYMLINKS)
+            }
+            // Files need no open handle: answering the first open with ENOSYS
+            // tells the kernel to skip opens and releases from then on (and
+            // keep the page cache, as keep_cache does).
+            if connection.pointee.capable & UInt32(FUSE_CAP_NO_OPEN_SUPPORT) != 0 {
+                connection.pointee.want |= UInt32(FUSE_CAP_NO_OPEN_SUPPORT)
+                fileSystem.opensSkipped.store(true, ordering: .relaxed)
             }
         }
         ops.lookup = { raw, parent, name in
@@ -57,23 +65,30 @@ enum FuseOperations {
             let fileSystem = FuseOperations.context(raw)
             FuseRequest(raw: raw).answerNow {
                 guard info.pointee.flags & O_ACCMODE == O_RDONLY else { throw MountError.readOnly }
+                try fileSystem.openFile(number)
+                if fileSystem.opensSkipped.load(ordering: .relaxed) { throw MountError(code: ENOSYS) }
                 var reply = info.pointee
-                reply.fh = try fileSystem.openFile(number)
                 reply.keep_cache = 1  // a snapshot's file never changes: keep its pages across opens
                 return .open(reply)
             }
         }
-        ops.read = { raw, _, size, offset, info in
-            guard let raw, let info else { return }
-            let fileSystem = FuseOperations.context(raw)
-            let handle = info.pointee.fh
-            FuseRequest(raw: raw).answer {
-                .data(try await fileSystem.read(handle, offset: UInt64(max(offset, 0)), length: size))
-            }
-        }
-        ops.release = { raw, _, info in
+        ops.read = { raw, number, size, offset, _ in
             guard let raw else { return }
-            if let info { FuseOperations.context(raw).closeFile(info.pointee.fh) }
+            let fileSystem = FuseOperations.context(raw)
+            let handle = number
+            let request = FuseRequest(raw: raw)
+            let start = UInt64(max(offset, 0))
+            do {
+                if let data = try fileSystem.readFromMemory(handle, offset: start, length: size) {
+                    return FuseReply.data(data).send(to: request)
+                }
+            } catch {
+                return request.reply(error: (error as? MountError)?.code ?? EIO)
+            }
+            request.answer { .data(try await fileSystem.read(handle, offset: start, length: size)) }
+        }
+        ops.release = { raw, _, _ in
+            guard let raw else { return }
             _ = fuse_reply_err(raw, 0)
         }
         ops.opendir = { raw, number, info in

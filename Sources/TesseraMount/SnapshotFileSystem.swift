@@ -16,7 +16,7 @@ final class SnapshotFileSystem: Sendable {
     private let trees: Mutex<LRUCache<ID, Tree>>
     private let layout: Mutex<SnapshotLayout>
     private let refresh = Mutex<Task<Void, Never>?>(nil)
-    private let openFiles = Mutex<[UInt64: OpenFileReader]>([:])
+    private let readers = Mutex(LRUCache<UInt64, OpenFileReader>(capacity: 256))
     private let openFolders = Mutex<[UInt64: [(name: [UInt8], item: MountedItem)]]>([:])
     private let nextHandle = Atomic<UInt64>(1)
     private let repositoryTotals = Mutex<(computed: Date, totals: LocalIndex.Totals)?>(nil)
@@ -142,19 +142,75 @@ final class SnapshotFileSystem: Sendable {
 
     // MARK: Files
 
-    func openFile(_ number: UInt64) throws -> UInt64 {
+    /// Whether the kernel skips FUSE_OPEN and FUSE_RELEASE for files (set at
+    /// init when it can): a file copy then costs two round trips fewer.
+    let opensSkipped = Atomic<Bool>(false)
+
+    /// The reader of a file, by inode: opens need no handle of their own, so
+    /// the kernel may skip them. A small LRU keeps readers (and their
+    /// sequential-read state) of files being read.
+    private func reader(for number: UInt64) throws -> OpenFileReader {
+        if let reader = readers.withLock({ $0.value(for: number) }) { return reader }
         guard let entry = inodes.entry(number) else { throw MountError.notFound }
         guard case .node(let node, _) = entry.item, node.type == .file else {
             throw entry.item.isDirectory ? MountError(code: EISDIR) : MountError.invalid
         }
         let reader = OpenFileReader(number: number, node: node, store: store, maximumReadAhead: options.readAheadBytes)
-        let handle = nextHandle.add(1, ordering: .relaxed).oldValue
-        openFiles.withLock { $0[handle] = reader }
-        return handle
+        readers.withLock { _ = $0.insert(reader, for: number, cost: 1) }
+        prefetchFiles(after: entry)
+        return reader
     }
 
-    func read(_ handle: UInt64, offset: UInt64, length: Int) async throws -> Data {
-        guard let reader = openFiles.withLock({ $0[handle] }) else { throw MountError.badHandle }
+    /// Checks that `number` is a file that can be read.
+    func openFile(_ number: UInt64) throws { _ = try reader(for: number) }
+
+    /// Read-ahead across files: copying a folder (`cp -a`, rsync, a file
+    /// manager) opens its files one after another in listing order, and each
+    /// small file is one chunk, so the next files' chunks are loaded while
+    /// this one is read. Up to the read-ahead budget, and only from a listing
+    /// already in memory.
+    private func prefetchFiles(after entry: InodeTable.Entry) {
+        guard options.readAheadBytes > 0, let parent = inodes.entry(entry.parent) else { return }
+        let treeID: ID
+        switch parent.item {
+        case .snapshotRoot(_, let snapshot): treeID = snapshot.tree
+        case .node(let node, _) where node.subtree != nil: treeID = node.subtree!
+        default: return
+        }
+        guard let tree = trees.withLock({ $0.value(for: treeID) }) else { return }
+        var index = Self.position(of: entry.name, in: tree.nodes) + 1
+        var budget = UInt64(options.readAheadBytes)
+        var files = 0
+        while index < tree.nodes.count, budget > 0, files < 64 {
+            let node = tree.nodes[index]
+            index += 1
+            guard node.type == .file else { continue }
+            files += 1
+            for piece in node.content {
+                guard case .chunk(let id, let length) = piece, budget > 0 else { continue }
+                store.prefetch(id)
+                budget -= min(budget, UInt64(length))
+            }
+        }
+    }
+
+    private static func position(of name: [UInt8], in nodes: [Node]) -> Int {
+        var low = 0
+        var high = nodes.count
+        while low < high {
+            let mid = (low + high) / 2
+            if nodes[mid].name.lexicographicallyPrecedes(name) { low = mid + 1 } else { high = mid }
+        }
+        return low
+    }
+
+    /// A read answered from memory, or nil when it must wait for a load.
+    func readFromMemory(_ number: UInt64, offset: UInt64, length: Int) throws -> Data? {
+        try reader(for: number).readFromMemory(offset: offset, length: length)
+    }
+
+    func read(_ number: UInt64, offset: UInt64, length: Int) async throws -> Data {
+        let reader = try reader(for: number)
         do {
             return try await reader.read(offset: offset, length: length)
         } catch {
@@ -163,8 +219,6 @@ final class SnapshotFileSystem: Sendable {
             throw MountError.io
         }
     }
-
-    func closeFile(_ handle: UInt64) { _ = openFiles.withLock { $0.removeValue(forKey: handle) } }
 
     // MARK: Links, attributes, sizes
 
