@@ -54,7 +54,7 @@ public final class FuseMount: Sendable {
 
         let result: Int32 = await withCheckedContinuation { continuation in
             let thread = Thread {
-                continuation.resume(returning: tessera_fuse_session_loop_mt(pointer.raw, 16, 4))
+                continuation.resume(returning: tessera_fuse_session_loop_mt(pointer.raw, 8, 2))
             }
             thread.name = "tessera-fuse"
             thread.start()

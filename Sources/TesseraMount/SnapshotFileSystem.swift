@@ -35,8 +35,9 @@ final class SnapshotFileSystem: Sendable {
             disk = try SealedBlobDiskCache(folder: folder, capacity: options.diskCacheBytes)
         }
         store = BlobStore(repository: repository, memoryCapacity: options.memoryCacheBytes, disk: disk, parallelLoads: options.parallelLoads)
-        // Trees are costed by their entries: 200k entries is some tens of MiB decoded.
-        trees = Mutex(LRUCache(capacity: 200_000))
+        // Trees are costed by their entries (a few hundred bytes each decoded):
+        // 50,000 entries keep a whole ordinary folder hierarchy in ~15 MiB.
+        trees = Mutex(LRUCache(capacity: 50_000))
         attributes = AttributeBuilder(owner: owner, mountTime: Date())
         layout = Mutex(SnapshotLayout(snapshots: try repository.snapshots()))
     }

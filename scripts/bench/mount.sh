@@ -727,7 +727,7 @@ write_report() {
 main() {
     mkdir -p "$BENCH_DIR"
     LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
-    rm -rf "$LOGS"
+    rm -rf "$LOGS" "$RESULTS"
     mkdir -p "$LOGS"
     cleanup_big
     mkdir -p "$REPOS" "$MNTS" "$COPIES" "$RESTORE"
