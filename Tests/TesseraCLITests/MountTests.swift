@@ -284,4 +284,25 @@ struct MountTests {
         let stopped = await mount.stop()
         #expect(stopped.status == 0, "\(describe(stopped))")
     }
+
+    @Test func onlyTheMountingUserSeesTheMountUnlessAllowOther() async throws {
+        let sandbox = try Sandbox(reachableByEveryone: true)
+        try await sandbox.initRepository()
+        let source = sandbox.path("src")
+        try FS.mkdir(source)
+        try FS.write(source + "/public.txt", "anyone may read this\n")
+        try #require(await sandbox.tessera(["backup", "-q", source]).status == 0)
+        let asNobody = ["/usr/bin/setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
+        let file = "/snapshots/latest" + source + "/public.txt"
+
+        let privateMount = try await BackgroundMount(sandbox, at: sandbox.path("private"))
+        let refused = try runTool(asNobody[0], Array(asNobody.dropFirst()) + ["/bin/cat", privateMount.point + file])
+        #expect(refused.status != 0 && refused.output.contains("Permission denied"), "another user read a private mount: \(refused.output)")
+        #expect(await privateMount.stop().status == 0)
+
+        let sharedMount = try await BackgroundMount(sandbox, at: sandbox.path("shared"), arguments: ["--allow-other"])
+        let allowed = try runTool(asNobody[0], Array(asNobody.dropFirst()) + ["/bin/cat", sharedMount.point + file])
+        #expect(allowed.status == 0 && allowed.output == "anyone may read this\n", "\(allowed.output)")
+        #expect(await sharedMount.stop().status == 0)
+    }
 }
