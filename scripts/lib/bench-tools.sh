@@ -10,8 +10,9 @@
 #       caller's home. Expects BENCH_DIR to be set.
 #
 #   tool_version TOOL
-#       One line naming TOOL's version (tessera: `--version` plus the git
-#       revision of $ROOT; expects TESSERA_BIN and ROOT to be set).
+#       One line naming TOOL's version (tessera: `--version`, the git
+#       revision of $ROOT and the binary's path and modification time;
+#       expects TESSERA_BIN and ROOT to be set).
 
 if [[ -n "${_TESSERA_BENCH_TOOLS_SH:-}" ]]; then
     return 0
@@ -33,11 +34,13 @@ tool_version() {
     case "$1" in
         tessera)
             if [[ -x $TESSERA_BIN ]]; then
-                local v rev
+                local v rev built
                 v=$("$TESSERA_BIN" --version 2>/dev/null | head -n 1) || v=""
                 rev=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null) || rev="uncommitted"
                 [[ $v == tessera* ]] || v="tessera ${v:-(no --version output)}"
-                echo "$v @ $rev"
+                # The source tree may have moved on since the binary was built.
+                built=$(date -u -r "$TESSERA_BIN" '+%Y-%m-%d %H:%M UTC' 2>/dev/null) || built="?"
+                echo "$v @ $rev (binary $TESSERA_BIN, built $built)"
             else
                 echo "tessera: no binary at $TESSERA_BIN"
             fi ;;

@@ -75,7 +75,7 @@ copy_sources() { # DEST SRC-LIST(:-separated)
 
 corpus_stats() {
     local stats
-    stats=$(find "$CORPUS" -type f -printf '%s\n' | awk '{ s += $1; n++ } END { printf "%d %d", n, s }')
+    stats=$(find "$CORPUS" -type f -printf '%s\n' | awk '{ s += $1; n++ } END { printf "%.0f %.0f", n, s }')
     CORPUS_FILES=${stats% *}
     CORPUS_BYTES=${stats#* }
 }
