@@ -40,6 +40,7 @@ final class SnapshotFileSystem: Sendable {
         trees = Mutex(LRUCache(capacity: 50_000))
         attributes = AttributeBuilder(owner: owner, mountTime: Date())
         layout = Mutex(SnapshotLayout(snapshots: try repository.snapshots()))
+        repository.index.prefetchIntoPageCache()
     }
 
     static func timeout(for item: MountedItem) -> Double { item.isVirtual ? virtualTimeout : immutableTimeout }

@@ -97,6 +97,7 @@ RESULTS="$BENCH_DIR/results-mount.md"
 TESSERA_CACHE="$BENCH_DIR/tessera-cache"
 RESTIC_CACHE="$BENCH_DIR/restic-cache"
 BORG_ARCHIVE="bench"
+TESSERA_BIN_SOURCE=""
 
 bench_tool_env
 
@@ -253,7 +254,8 @@ on_exit() {
 cleanup_big() {
     unmount_leftovers
     rm -rf --one-file-system "$MNTS"
-    rm -rf "$CORPUS" "$REPOS" "$COPIES" "$RESTORE" "$TESSERA_CACHE" "$RESTIC_CACHE" "$BORG_BASE_DIR"
+    rm -rf "$CORPUS" "$REPOS" "$COPIES" "$RESTORE" "$TESSERA_CACHE" "$RESTIC_CACHE" "$BORG_BASE_DIR" \
+        "$BENCH_DIR/tessera-bin"
 }
 
 # ------------------------------------------------------------------- setup --
@@ -284,6 +286,16 @@ build_tessera() {
         log "warning: swift build -c release failed; tessera cells will show FAILED. Last lines:"
         tail -n 30 "$LOGS/tessera-build.log" >&2
     fi
+}
+
+# Runs tessera from a copy in BENCH_DIR, so that a rebuild of TESSERA_BIN
+# during the run cannot mix two versions in one table.
+copy_tessera_bin() {
+    [[ -x $TESSERA_BIN ]] || return 0
+    TESSERA_BIN_SOURCE=$TESSERA_BIN
+    cp -p "$TESSERA_BIN" "$BENCH_DIR/tessera-bin"
+    TESSERA_BIN="$BENCH_DIR/tessera-bin"
+    log "Running a copy of $TESSERA_BIN_SOURCE (modified $(date -u -r "$TESSERA_BIN" '+%Y-%m-%d %H:%M:%S UTC'))."
 }
 
 # Runs one setup command under timeit; logs and records its wall time.
@@ -671,6 +683,9 @@ write_report() {
         for tool in $BENCH_TOOLS; do
             echo "- $(tool_version "$tool")"
         done
+        if [[ -n $TESSERA_BIN_SOURCE ]]; then
+            echo "  - tessera ran from a copy of \`$TESSERA_BIN_SOURCE\` taken at the start"
+        fi
         echo "- settings: tessera defaults (local repository: no disk cache); restic repository v2, \`--compression auto\`; borg \`repokey-blake2\`, \`--compression zstd,3\`, \`borg mount -f\`"
         if [[ $DROP_OK == 1 ]]; then
             echo "- each measurement in a fresh mount process; \`sync; echo 3 > /proc/sys/vm/drop_caches\` before starting the mount and again before the measured command"
@@ -741,6 +756,9 @@ main() {
         build_tessera
     fi
     TESSERA_BIN=${TESSERA_BIN:-$ROOT/.build/release/tessera}
+    if has_tool tessera; then
+        copy_tessera_bin
+    fi
 
     build_corpus
     prepare_references
