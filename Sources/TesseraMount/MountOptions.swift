@@ -6,7 +6,7 @@ public struct MountOptions: Sendable {
     /// `user_allow_other` in /etc/fuse.conf unless root).
     public var allowOther = false
     /// Decoded chunks kept in memory, in bytes.
-    public var memoryCacheBytes = 64 << 20
+    public var memoryCacheBytes = 32 << 20
     /// Sealed blobs kept on local disk, in bytes; 0 turns the disk cache off.
     public var diskCacheBytes = 0
     /// Where the disk cache lives (one folder per repository).

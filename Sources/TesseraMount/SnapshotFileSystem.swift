@@ -36,8 +36,9 @@ final class SnapshotFileSystem: Sendable {
         }
         store = BlobStore(repository: repository, memoryCapacity: options.memoryCacheBytes, disk: disk, parallelLoads: options.parallelLoads)
         // Trees are costed by their entries (a few hundred bytes each decoded):
-        // 50,000 entries keep a whole ordinary folder hierarchy in ~15 MiB.
-        trees = Mutex(LRUCache(capacity: 50_000))
+        // the kernel caches entries it was given, so this serves mostly the
+        // folders being listed right now: 20,000 entries, a few MiB.
+        trees = Mutex(LRUCache(capacity: 20_000))
         attributes = AttributeBuilder(owner: owner, mountTime: Date())
         layout = Mutex(SnapshotLayout(snapshots: try repository.snapshots()))
         repository.index.prefetchIntoPageCache()

@@ -23,7 +23,7 @@ struct MountCommand: AsyncParsableCommand {
     var allowOther = false
 
     @Option(name: .customLong("cache-size"), help: ArgumentHelp("Memory for decoded file data, in MiB.", valueName: "MiB"))
-    var cacheSize = 64
+    var cacheSize = 32
 
     @Option(name: .customLong("disk-cache-size"), help: ArgumentHelp("Disk space for downloaded data, in MiB (default: 1024 for remote repositories, 0 for local folders).", valueName: "MiB"))
     var diskCacheSize: Int?
