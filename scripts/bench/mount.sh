@@ -22,6 +22,9 @@
 #   peak RSS          the mount process's VmHWM (/proc/PID/status) just before
 #                     it is unmounted; the maximum over all of a tool's mounts
 #
+# A reference column gives find, cp -a, cat and the random reads on the
+# corpus folder itself (no mount, cold caches): the machine's own limits.
+#
 # Mounts: tessera `tessera mount` (SIGINT unmounts), restic `restic mount`
 # (SIGINT), borg `borg mount -f` (`borg umount`). A mount that exits or is not
 # ready within BENCH_MOUNT_TIMEOUT is marked FAILED, and so is a measurement
@@ -49,6 +52,8 @@
 #   BENCH_MOUNT_TIMEOUT  seconds a mount has to become ready (default 300)
 #   BENCH_READS          number of random reads (default 200)
 #   BENCH_SEED           seed of the random offsets (default 42)
+#   BENCH_REFERENCE=0    skip the reference column: find, cp -a, cat and the
+#                        random reads on the corpus folder itself, cold
 #   BENCH_KEEP=1         keep corpus, repositories and caches after the run
 #
 # Needs root (or sudo) for drop_caches and FUSE; without it the caches stay
@@ -76,6 +81,7 @@ BENCH_MOUNT_TIMEOUT=${BENCH_MOUNT_TIMEOUT:-300}
 BENCH_READS=${BENCH_READS:-200}
 BENCH_SEED=${BENCH_SEED:-42}
 BENCH_KEEP=${BENCH_KEEP:-0}
+BENCH_REFERENCE=${BENCH_REFERENCE:-1}
 corpus_defaults
 corpus_check_bench_dir
 # /proc/mounts escapes blanks; keep the mount points plain.
@@ -580,6 +586,30 @@ tessera_restore() {
     rm -rf "$target"
 }
 
+# The same find, cp -a, cat and random reads on the corpus folder itself,
+# caches dropped before each: what this machine's disk and kernel allow.
+measure_local() {
+    local base="$LOGS/local" dest="$COPIES/local"
+    step "Reference: the corpus folder itself (no mount; cold caches)"
+    drop_caches
+    run_timed "$base-find.log" find "$CORPUS/" -fprintf "$base-find.list" '%P\n'
+    V["find|local"]=$T_WALL
+    [[ $T_STATUS -eq 0 ]] || V["find|local"]="FAILED"
+    log "  find: ${V["find|local"]} s"
+    rm -rf "$dest"
+    mkdir -p "$dest"
+    drop_caches
+    run_timed "$base-cp.log" cp -a "$CORPUS/." "$dest/"
+    V["cp|local"]=$T_WALL
+    [[ $T_STATUS -eq 0 ]] || V["cp|local"]="FAILED"
+    log "  cp -a: ${V["cp|local"]} s"
+    rm -rf "$dest"
+    drop_caches
+    measure_seq local "" "$base-seq"
+    drop_caches
+    measure_rand local "" "$base-rand"
+}
+
 measure_tool() { # TOOL
     local tool=$1 kind
     step "$tool: mount measurements (a fresh mount each, cold caches)"
@@ -621,7 +651,8 @@ check() { # A B CONDITION
     fi
 }
 
-# One table row: LABEL, the three tools' cells for KEY, RATIO, TARGET, MET.
+# One table row: LABEL, the three tools' cells for KEY, the corpus folder's
+# (reference) cell, RATIO, TARGET, MET.
 row() { # LABEL KEY RATIO TARGET MET
     local label=$1 key=$2 cells=() tool
     for tool in tessera restic borg; do
@@ -631,7 +662,12 @@ row() { # LABEL KEY RATIO TARGET MET
             cells+=("not run")
         fi
     done
-    printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$label" "${cells[@]}" "$3" "$4" "$5"
+    if [[ $BENCH_REFERENCE == 1 ]]; then
+        cells+=("${V["$key|local"]:--}")
+    else
+        cells+=("not run")
+    fi
+    printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$label" "${cells[@]}" "$3" "$4" "$5"
 }
 
 # "yes" when every tool's cell KEY equals VALUE and has no note.
@@ -694,8 +730,8 @@ write_report() {
         fi
         echo "- wall times from bash \`\$EPOCHREALTIME\`; random reads timed inside python3 (open + $BENCH_READS × os.pread of 4 KiB, seed $BENCH_SEED); MB/s = 10^6 B/s; tessera restore under \`/usr/bin/time -v\`"
         echo
-        echo "| measurement | tessera | restic | borg | tessera vs restic | target | met |"
-        echo "| --- | ---: | ---: | ---: | --- | --- | --- |"
+        echo "| measurement | tessera | restic | borg | corpus folder (reference, no mount) | tessera vs restic | target | met |"
+        echo "| --- | ---: | ---: | ---: | ---: | --- | --- | --- |"
         row "first listing (s)" listing "$(speedup listing)" "≤ 0.5 s" "$(check "$t_list" 0.5 'a <= b')"
         row "find, whole snapshot (s)" find "$(speedup find)" "≥ 5× faster" "$(check "$r_find" "$t_find" 'a >= 5 * b')"
         row "find: entries (corpus: $expected)" count "-" "same list" "$(all_equal count "$expected")"
@@ -770,6 +806,9 @@ main() {
     for tool in $BENCH_TOOLS; do
         measure_tool "$tool"
     done
+    if [[ $BENCH_REFERENCE == 1 ]]; then
+        measure_local
+    fi
 
     write_report
     echo
