@@ -21,6 +21,7 @@ cd "$ROOT"
 source "$ROOT/scripts/lib/deps.sh"
 
 ensure_build_deps
+ensure_test_servers
 
 mkdir -p .build
 BUILD_LOG="$ROOT/.build/test-build.log"
