@@ -62,7 +62,10 @@ let package = Package(
         .target(name: "TesseraTestServers", path: "Sources/TesseraTestServers"),
 
         .testTarget(name: "TesseraCoreTests", dependencies: ["TesseraCore", .product(name: "Logging", package: "swift-log")]),
-        .testTarget(name: "TesseraBackendsTests", dependencies: ["TesseraBackends", "TesseraCore", "TesseraTestServers"]),
+        .testTarget(
+            name: "TesseraBackendsTests",
+            dependencies: ["TesseraBackends", "TesseraCore", "TesseraTestServers", .product(name: "AsyncHTTPClient", package: "async-http-client")]
+        ),
         // End-to-end tests: run the real `tessera` binary.
         .testTarget(
             name: "TesseraCLITests",
