@@ -88,6 +88,8 @@ public struct S3Backend: Backend {
             var query = [("list-type", "2"), ("prefix", layout.listPrefix(kind))]
             if let token { query.append(("continuation-token", token)) }
             let reply = try await send("GET", key: nil, query: query, maxBody: Self.maxReplySize, operation: "list", object: kind.rawValue)
+            // A bucket not created yet holds nothing (`init` asks before it creates one).
+            if reply.status == 404, XMLFields(reply.body).first("Code") == "NoSuchBucket" { return [] }
             guard reply.status == 200 else { throw failure.error(reply, operation: "list", object: kind.rawValue, handle: nil) }
             let page = XMLFields(reply.body)
             for entry in page.blocks("Contents") {
