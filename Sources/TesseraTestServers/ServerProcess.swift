@@ -57,6 +57,11 @@ public final class ServerProcess: Sendable {
         throw Failure(description: "\(name) was not ready after \(Int(timeout)) s; its output:\n\(log.suffix(4000))")
     }
 
+    /// Writes one line to the server's input (the fault proxy takes commands there).
+    public func send(_ line: String) throws {
+        try stdin.fileHandleForWriting.write(contentsOf: Data((line + "\n").utf8))
+    }
+
     /// Shared servers live as long as the test process: their input pipes
     /// must not close earlier, as they would when the last reference went.
     public func keepForTheWholeRun() {

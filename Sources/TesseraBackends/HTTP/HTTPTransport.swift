@@ -69,8 +69,14 @@ public struct HTTPTransport: Sendable {
             }
             // A refused, reset or dropped connection, a timeout, a TLS
             // handshake that broke off: the next attempt may well succeed.
-            throw BackendError.transient(operation: operation, object: object, reason: "request failed: \(Self.describe(error))", retryAfter: nil)
+            throw BackendError.transient(operation: operation, object: object, reason: "no answer from \(Self.server(of: url)) (\(Self.describe(error)))", retryAfter: nil)
         }
+    }
+
+    /// `scheme://host:port` of a URL: the server, without path or query.
+    static func server(of url: String) -> String {
+        guard let components = URLComponents(string: url), let scheme = components.scheme, let host = components.host else { return "the server" }
+        return "\(scheme)://\(host)" + (components.port.map { ":\($0)" } ?? "")
     }
 
     private static func describe(_ error: any Error) -> String {
