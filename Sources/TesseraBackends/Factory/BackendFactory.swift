@@ -79,8 +79,11 @@ public enum BackendFactory {
     ///    as the provider bills it;
     /// 3. bandwidth limit — inside the retries too, so the bytes a retried
     ///    upload sends again are limited like the first ones;
-    /// 4. retrying — outermost, so one retry loop covers everything below
-    ///    and the layers above see either success or a final error.
+    /// 4. retrying — so one retry loop covers everything below and the
+    ///    layers above see either success or a final error;
+    /// 5. for remote repositories, windowed reads — outermost, so a window
+    ///    fetch is one request that is retried, limited and counted like
+    ///    any other, and many small reads of a pack become a few large ones.
     static func wrap(_ base: any Backend, url: RepositoryURL, options: BackendOptions, httpRequests: HTTPRequestCounter?) -> BackendStack {
         let connections = options.connections ?? (url.isRemote ? BackendOptions.defaultRemoteConnections : nil)
         var backend: any Backend = base
@@ -91,6 +94,7 @@ public enum BackendFactory {
             backend = BandwidthLimitedBackend(backend, uploadBytesPerSecond: options.uploadBytesPerSecond, downloadBytesPerSecond: options.downloadBytesPerSecond)
         }
         backend = RetryingBackend(backend, policy: options.retryPolicy, onRetry: options.onRetry)
+        if url.isRemote { backend = WindowedReadBackend(backend) }
         return BackendStack(backend: backend, operations: counting, httpRequests: httpRequests, connections: connections, url: url)
     }
 }
