@@ -6,8 +6,7 @@ import TesseraTestServers
 /// signatures checked) and `rclone serve restic`, both on loopback.
 @Suite("Remote repositories")
 struct RemoteRepositoryTests {
-    /// A small tree plus a 20 MiB file, so that packs go past the 16 MiB
-    /// multipart threshold of the S3 backend.
+    /// A small tree plus a 20 MiB file: more than one pack.
     static func makeSource(in sandbox: Sandbox) throws -> String {
         let source = sandbox.path("src")
         try Fixtures.makeSmallTree(at: source)
