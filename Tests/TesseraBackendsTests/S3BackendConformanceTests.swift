@@ -8,7 +8,7 @@ import TesseraTestServers
 /// signatures checked. Each check gets a bucket of its own, created by the
 /// backend's `create()`. Parts of 5 MiB (S3's minimum) above a 5 MiB
 /// threshold, so the suite's 20 MiB object goes up in four parts.
-@Suite("S3Backend conformance (moto)")
+@Suite("S3Backend conformance (moto)", .serialized)
 struct S3BackendConformanceTests {
     @Test(arguments: BackendConformance.Check.allCases)
     func conforms(to check: BackendConformance.Check) async throws {

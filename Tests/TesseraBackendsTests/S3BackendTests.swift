@@ -85,3 +85,33 @@ struct S3BackendTests {
         #expect(try await second.load(.config) == Data("second".utf8))
     }
 }
+
+@Suite("S3Backend multipart failures (moto behind a fault proxy)")
+struct S3MultipartAbortTests {
+    @Test("A multipart upload whose parts fail is aborted: no upload is left behind, and the error is transient")
+    func failedPartsAbortTheUpload() async throws {
+        let server = try await MotoS3Server.shared()
+        let proxy = try await FaultProxy.start(upstream: server.endpoint, rate: 0)
+        defer { proxy.stop() }
+        let bucket = MotoS3Server.freshBucketName()
+        var configuration = try server.configuration(bucket: bucket)
+        configuration.location.port = proxy.endpoint.port
+        let backend = S3Backend(configuration: configuration)
+        try await backend.create()
+
+        try await proxy.fail(method: "PUT")
+        let handle = ObjectHandle(kind: .data, id: .random())
+        do {
+            try await backend.save(handle, data: Data.random(count: 12 << 20, seed: 1))
+            Issue.record("the save succeeded though every part upload failed")
+        } catch let error as BackendError {
+            #expect(error.isTransient, "\(error)")
+        }
+        try await proxy.up()
+        #expect(try await !backend.exists(handle))
+        let uploads = try await backend.listMultipartUploads()
+        #expect(uploads.isEmpty, "uploads left: \(uploads)")
+        let statistics = try await proxy.statistics()
+        #expect(statistics.methods["DELETE", default: 0] >= 1, "no abort was sent: \(statistics)")
+    }
+}

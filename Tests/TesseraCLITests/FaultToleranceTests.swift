@@ -4,7 +4,7 @@ import TesseraTestServers
 
 /// `tessera` against S3 (moto) through a proxy that injects faults:
 /// server errors, throttling, dropped connections, slow answers.
-@Suite("Fault tolerance of remote repositories")
+@Suite("Fault tolerance of remote repositories", .serialized)
 struct FaultToleranceTests {
     /// A sandbox whose repository is a fresh bucket reached through `proxy`.
     static func environment(_ server: MotoS3Server, through proxy: FaultProxy, bucket: String) -> [String: String?] {

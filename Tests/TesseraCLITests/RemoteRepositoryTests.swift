@@ -4,7 +4,7 @@ import TesseraTestServers
 
 /// The real binary against remote repositories: moto's S3 server (with
 /// signatures checked) and `rclone serve restic`, both on loopback.
-@Suite("Remote repositories")
+@Suite("Remote repositories", .serialized)
 struct RemoteRepositoryTests {
     /// A small tree plus a 20 MiB file: more than one pack.
     static func makeSource(in sandbox: Sandbox) throws -> String {

@@ -13,7 +13,8 @@ signatures stay valid) and, with probability R per request, injects one of:
 
 Prints {"endpoint": "http://127.0.0.1:PORT"} on stdout when ready. Reads
 commands on stdin, one per line: "rate R", "down" (every request fails with
-a dropped connection), "up" (back to the rate). Stops at end of input.
+a dropped connection), "up" (back to the rate), "fail METHOD" (every request
+of that method gets a 500, e.g. the part uploads of a multipart upload). Stops at end of input.
 After each command (any line, e.g. "stats"), prints to stderr one JSON line:
 {"requests": N, "methods": {"GET": N, ...}, "injected": {"500": N, ...}}.
 """
@@ -40,6 +41,7 @@ class State:
         self.injected = {kind: 0 for kind in KINDS}
         self.requests = 0
         self.methods = {}
+        self.failing_method = None
 
     def draw(self, method):
         with self.lock:
@@ -48,6 +50,9 @@ class State:
             if self.down:
                 self.injected["drop-before"] += 1
                 return "drop-before"
+            if method == self.failing_method:
+                self.injected["500"] += 1
+                return "500"
             if self.random.random() >= self.rate:
                 return None
             kind = self.random.choice(KINDS)
@@ -139,6 +144,9 @@ def main():
                 state.down = True
             elif command == ["up"]:
                 state.down = False
+                state.failing_method = None
+            elif command[:1] == ["fail"] and len(command) == 2:
+                state.failing_method = command[1]
             print(json.dumps({"requests": state.requests, "methods": state.methods, "injected": state.injected}),
                   file=sys.stderr, flush=True)
     server.shutdown()

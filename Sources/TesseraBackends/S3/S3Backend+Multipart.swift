@@ -79,3 +79,14 @@ extension S3Backend {
         await task.value
     }
 }
+
+extension S3Backend {
+    /// The keys of multipart uploads started and neither completed nor
+    /// aborted in the bucket (ListMultipartUploads, first page): what a
+    /// failed upload must not leave behind.
+    public func listMultipartUploads() async throws -> [String] {
+        let reply = try await send("GET", key: nil, query: [("uploads", "")], operation: "list uploads in", object: configuration.location.bucket)
+        guard reply.isSuccess else { throw failure.error(reply, operation: "list uploads in", object: configuration.location.bucket, handle: nil) }
+        return XMLFields(reply.body).blocks("Upload").compactMap { $0.first("Key") }
+    }
+}
