@@ -99,3 +99,36 @@ struct RemoteRepositoryTests {
         #expect(zero.status == 64, "\(describe(zero))")
     }
 }
+
+@Suite("S3 credentials from a profile")
+struct S3ProfileCredentialsTests {
+    @Test("Credentials and region come from the AWS_PROFILE profile of ~/.aws when the environment has none")
+    func profileCredentials() async throws {
+        let server = try await MotoS3Server.shared()
+        let sandbox = try Sandbox()
+        try FS.mkdirs(sandbox.root + "/home/.aws")
+        try FS.write(sandbox.root + "/home/.aws/credentials", """
+            [default]
+            aws_access_key_id = AKIAWRONGWRONGWRONG0
+            aws_secret_access_key = wrong
+
+            [tessera]
+            aws_access_key_id = \(server.accessKeyID)
+            aws_secret_access_key = \(server.secretAccessKey)
+            """)
+        try FS.write(sandbox.root + "/home/.aws/config", "[profile tessera]\nregion = \(server.region)\n")
+        let env: [String: String?] = [
+            "HOME": sandbox.root + "/home", "AWS_PROFILE": "tessera",
+            "TESSERA_REPOSITORY": server.repositoryURL(bucket: MotoS3Server.freshBucketName()),
+        ]
+        try await sandbox.initRepository(env: env)
+        let snapshots = await sandbox.tessera(["snapshots", "--json"], env: env)
+        #expect(snapshots.status == 0, "\(describe(snapshots))")
+        // The default profile's key is refused: the profile really chose the key.
+        var defaultProfile = env
+        defaultProfile["AWS_PROFILE"] = nil
+        let refused = await sandbox.tessera(["snapshots"], env: defaultProfile)
+        #expect(refused.status == 1, "\(describe(refused))")
+        #expect(refused.stderr.contains("[default] profile"), "\(describe(refused))")
+    }
+}

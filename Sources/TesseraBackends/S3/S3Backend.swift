@@ -144,11 +144,8 @@ public struct S3Backend: Backend {
     ) async throws -> HTTPReply {
         let target = S3RequestTarget(location: configuration.location, addressing: configuration.addressing, key: key, query: query)
         let payloadHash = body.map { SigV4PayloadHash.sha256Hex($0) } ?? SigV4PayloadHash.empty
-        let port = configuration.location.port.map { ":\($0)" } ?? ""
-        let isDefaultPort = (configuration.location.scheme == "http" && configuration.location.port == 80)
-            || (configuration.location.scheme == "https" && configuration.location.port == 443)
         let signed = signer.sign(
-            method: method, host: target.host + (isDefaultPort ? "" : port),
+            method: method, host: target.hostHeader,
             percentEncodedPath: target.percentEncodedPath, percentEncodedQuery: target.percentEncodedQuery,
             headers: headers, payloadHash: payloadHash, date: Date()
         )

@@ -7,6 +7,9 @@ public struct S3RequestTarget: Sendable, Equatable {
     public var url: String
     /// The host name as it goes on the wire (with the bucket for virtual-hosted requests).
     public var host: String
+    /// The `Host` header: the host, with the port unless it is the scheme's
+    /// default (HTTP clients leave that out, and the signature must match).
+    public var hostHeader: String
     public var percentEncodedPath: String
     public var percentEncodedQuery: String
 
@@ -27,6 +30,8 @@ public struct S3RequestTarget: Sendable, Equatable {
             .map { SigV4Encoding.uriEncode($0.0, keepSlash: false) + "=" + SigV4Encoding.uriEncode($0.1, keepSlash: false) }
             .joined(separator: "&")
         let port = location.port.map { ":\($0)" } ?? ""
+        let isDefaultPort = (location.scheme == "http" && location.port == 80) || (location.scheme == "https" && location.port == 443)
+        hostHeader = host + (isDefaultPort ? "" : port)
         url = "\(location.scheme)://\(host)\(port)\(percentEncodedPath)" + (percentEncodedQuery.isEmpty ? "" : "?\(percentEncodedQuery)")
     }
 }
