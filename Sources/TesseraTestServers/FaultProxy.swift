@@ -40,6 +40,8 @@ public final class FaultProxy: Sendable {
     public func down() async throws { _ = try await command("down") }
     /// Back to the set rate: no more `down` or `fail`.
     public func up() async throws { _ = try await command("up") }
+    /// Every request waits a minute before it is answered, until `up()`.
+    public func hang() async throws { _ = try await command("hang") }
     /// Every request with this method (e.g. "PUT") gets a 500 until `up()`.
     public func fail(method: String) async throws { _ = try await command("fail \(method)") }
     public func setRate(_ rate: Double) async throws { _ = try await command("rate \(rate)") }

@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Foundation
 import Testing
 import TesseraBackends
@@ -113,5 +114,35 @@ struct S3MultipartAbortTests {
         #expect(uploads.isEmpty, "uploads left: \(uploads)")
         let statistics = try await proxy.statistics()
         #expect(statistics.methods["DELETE", default: 0] >= 1, "no abort was sent: \(statistics)")
+    }
+}
+
+@Suite("S3Backend and a stalled server")
+struct S3StalledServerTests {
+    @Test("A server that stops answering is a transient error after the read timeout, so it is retried")
+    func stalledServerIsTransient() async throws {
+        let server = try await MotoS3Server.shared()
+        let proxy = try await FaultProxy.start(upstream: server.endpoint, rate: 0)
+        defer { proxy.stop() }
+        var configuration = try server.configuration(bucket: server.bucket)
+        configuration.location.port = proxy.endpoint.port
+        // The process-wide client waits 60 s; this one gives up after half a second of silence.
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(timeout: .init(connect: .seconds(5), read: .milliseconds(500))))
+        let backend = S3Backend(configuration: configuration, transport: HTTPTransport(client: client))
+        #expect(try await !backend.exists(ObjectHandle(kind: .lock, id: .random())), "the proxy answers before it hangs")
+
+        try await proxy.hang()
+        let started = ContinuousClock.now
+        await #expect(throws: BackendError.self) {
+            do {
+                _ = try await backend.load(.config)
+            } catch let error as BackendError {
+                #expect(error.isTransient, "\(error)")
+                #expect(error.description.contains("127.0.0.1"), "\(error)")
+                throw error
+            }
+        }
+        #expect(ContinuousClock.now - started < .seconds(10))
+        try await client.shutdown()
     }
 }

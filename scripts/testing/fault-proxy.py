@@ -14,7 +14,8 @@ signatures stay valid) and, with probability R per request, injects one of:
 Prints {"endpoint": "http://127.0.0.1:PORT"} on stdout when ready. Reads
 commands on stdin, one per line: "rate R", "down" (every request fails with
 a dropped connection), "up" (back to the rate), "fail METHOD" (every request
-of that method gets a 500, e.g. the part uploads of a multipart upload). Stops at end of input.
+of that method gets a 500, e.g. the part uploads of a multipart upload),
+"hang" (every request waits 60 s before it is answered: a stalled server). Stops at end of input.
 After each command (any line, e.g. "stats"), prints to stderr one JSON line:
 {"requests": N, "methods": {"GET": N, ...}, "injected": {"500": N, ...}}.
 """
@@ -42,6 +43,7 @@ class State:
         self.requests = 0
         self.methods = {}
         self.failing_method = None
+        self.hang = False
 
     def draw(self, method):
         with self.lock:
@@ -50,6 +52,8 @@ class State:
             if self.down:
                 self.injected["drop-before"] += 1
                 return "drop-before"
+            if self.hang:
+                return "hang"
             if method == self.failing_method:
                 self.injected["500"] += 1
                 return "500"
@@ -102,6 +106,8 @@ def main():
                 return
             if fault == "slow":
                 time.sleep(0.5)
+            if fault == "hang":
+                time.sleep(60)
             connection = http.client.HTTPConnection(upstream.hostname, upstream.port, timeout=120)
             try:
                 connection.putrequest(self.command, self.path, skip_host=True, skip_accept_encoding=True)
@@ -145,6 +151,9 @@ def main():
             elif command == ["up"]:
                 state.down = False
                 state.failing_method = None
+                state.hang = False
+            elif command == ["hang"]:
+                state.hang = True
             elif command[:1] == ["fail"] and len(command) == 2:
                 state.failing_method = command[1]
             print(json.dumps({"requests": state.requests, "methods": state.methods, "injected": state.injected}),
