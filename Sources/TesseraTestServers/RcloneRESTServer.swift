@@ -14,13 +14,16 @@ public struct RcloneRESTServer: Sendable {
 
     private static let sharedStart = Task<RcloneRESTServer, Error> { try await start().server }
 
-    public static func start() async throws -> (server: RcloneRESTServer, process: ServerProcess) {
+    /// - Parameter credentials: a user name and password the server requires (HTTP basic auth).
+    public static func start(credentials: (user: String, password: String)? = nil) async throws -> (server: RcloneRESTServer, process: ServerProcess) {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-rclone-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         // rclone picks a free port (:0) and names it in its log; the shell
         // stops it when its input closes (the test process ended).
-        let script = #"rclone serve restic --addr 127.0.0.1:0 "$0" & child=$!; cat >/dev/null; kill "$child"; wait "$child""#
-        let process = try ServerProcess(name: "rclone", executable: "/bin/sh", arguments: ["-c", script, folder.path])
+        let script = #"rclone serve restic --addr 127.0.0.1:0 "$@" & child=$!; cat >/dev/null; kill "$child"; wait "$child""#
+        var arguments = ["-c", script, "rclone", folder.path]
+        if let credentials { arguments += ["--user", credentials.user, "--pass", credentials.password] }
+        let process = try ServerProcess(name: "rclone", executable: "/bin/sh", arguments: arguments)
         let address = try await process.waitForLine { line -> String? in
             guard let range = line.range(of: "Serving restic REST API on ") else { return nil }
             return line[range.upperBound...].trimmingCharacters(in: .whitespaces)

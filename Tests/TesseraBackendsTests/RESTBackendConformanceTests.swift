@@ -67,3 +67,29 @@ struct RESTBackendTests {
         try await client.shutdown()
     }
 }
+
+@Suite("RESTBackend with basic auth (rclone --user --pass)")
+struct RESTBackendAuthTests {
+    @Test("The user and password of the URL are sent; a wrong password is refused with what to check, not retried")
+    func basicAuth() async throws {
+        let (server, process) = try await RcloneRESTServer.start(credentials: ("backup", "pa:ss word"))
+        defer { process.stop() }
+        let base = server.endpoint.absoluteString.replacingOccurrences(of: "http://", with: "")
+        let good = RESTBackend(location: try RESTLocation.parse("http://backup:pa%3Ass%20word@\(base)repo/"))
+        try await good.create()
+        try await good.save(.config, data: Data("config".utf8))
+        #expect(try await good.load(.config) == Data("config".utf8))
+        #expect(!good.location.contains("pa%3Ass"), "the password shows in \(good.location)")
+
+        let bad = RESTBackend(location: try RESTLocation.parse("http://backup:wrong@\(base)repo/"))
+        do {
+            _ = try await bad.load(.config)
+            Issue.record("a wrong password was accepted")
+        } catch let error as BackendError {
+            #expect(!error.isTransient)
+            #expect(error.description.contains("access denied"), "\(error)")
+            #expect(error.description.contains("user name and password"), "\(error)")
+            #expect(!error.description.contains("wrong"), "the password shows in: \(error)")
+        }
+    }
+}
