@@ -13,6 +13,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        // Already in the graph through async-http-client; named for its ByteBuffer and HTTP types.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // C libraries, each behind its own system-library target.
@@ -38,7 +41,13 @@ let package = Package(
         // (retry, bandwidth limit, request counting); depends on the core only.
         .target(
             name: "TesseraBackends",
-            dependencies: ["TesseraCore", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: [
+                "TesseraCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
         ),
 
         // The FUSE filesystem: every snapshot as a read-only folder.
@@ -56,13 +65,19 @@ let package = Package(
             ]
         ),
 
+        // Starts the servers the tests talk to (moto's S3, rclone's restic REST).
+        .target(name: "TesseraTestServers", path: "Sources/TesseraTestServers"),
+
         .testTarget(name: "TesseraCoreTests", dependencies: ["TesseraCore", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "TesseraMountTests", dependencies: ["TesseraMount", "TesseraCore", .product(name: "Logging", package: "swift-log")]),
-        .testTarget(name: "TesseraBackendsTests", dependencies: ["TesseraBackends", "TesseraCore"]),
+        .testTarget(
+            name: "TesseraBackendsTests",
+            dependencies: ["TesseraBackends", "TesseraCore", "TesseraTestServers", .product(name: "AsyncHTTPClient", package: "async-http-client")]
+        ),
         // End-to-end tests: run the real `tessera` binary.
         .testTarget(
             name: "TesseraCLITests",
-            dependencies: ["TesseraCore", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["TesseraCore", "TesseraTestServers", .product(name: "Logging", package: "swift-log")]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -39,7 +39,11 @@ struct Tessera: AsyncParsableCommand {
             Console.err("tessera: \(error.description)\n")
             Foundation.exit(1)
         } catch let error as BackendError {
-            Console.err("tessera: \(error.description)\n")
+            var message = error.description
+            if case .retriesExhausted = error {
+                message += ". The repository's server kept failing: check the network and the server, then run the command again (what was stored before is safe)"
+            }
+            Console.err("tessera: \(message)\n")
             Foundation.exit(1)
         } catch {
             exit(withError: error)

@@ -6,6 +6,7 @@
 # ensure_packages PKG...   install the Debian packages that are missing
 # ensure_build_deps        everything `swift build` / `swift test` needs
 # ensure_swift             make sure `swift` is on PATH
+# ensure_test_servers      moto (PyPI) and rclone (Debian) for the S3 and REST tests
 #
 # Packages are installed with apt-get (non-interactive). `apt-get update`
 # runs at most once per shell, and only when something is missing. When not
@@ -102,4 +103,20 @@ ensure_swift() {
 ensure_build_deps() {
     ensure_packages "${TESSERA_BUILD_PACKAGES[@]}"
     ensure_swift
+}
+
+# ensure_test_servers — the servers the backend tests start on loopback:
+# moto's S3 server (PyPI `moto[server]`, with boto3) and `rclone serve restic`.
+ensure_test_servers() {
+    ensure_packages rclone
+    if ! command -v python3 >/dev/null 2>&1; then
+        ensure_packages python3 python3-pip
+    fi
+    if ! python3 -c 'import moto.server, boto3, flask' >/dev/null 2>&1; then
+        log "Installing moto[server] with pip (the S3 tests run against it)..."
+        # Debian's own Python refuses system-wide installs without the flag.
+        python3 -m pip install --quiet 'moto[server]' \
+            || python3 -m pip install --quiet --break-system-packages 'moto[server]' \
+            || die "could not install moto[server] with pip; install it yourself (pip install 'moto[server]')"
+    fi
 }

@@ -45,4 +45,6 @@ public struct BandwidthLimitedBackend: Backend {
     public func list(_ kind: ObjectKind) async throws -> [ObjectInfo] { try await inner.list(kind) }
 
     public func delete(_ handle: ObjectHandle) async throws { try await inner.delete(handle) }
+
+    public func create() async throws { try await inner.create() }
 }

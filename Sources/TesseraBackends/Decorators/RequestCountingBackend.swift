@@ -47,6 +47,9 @@ public final class RequestCountingBackend: Backend {
         try await inner.delete(handle)
     }
 
+    /// Not counted: it runs once per repository, at `init`.
+    public func create() async throws { try await inner.create() }
+
     private func count(_ kind: WritableKeyPath<RequestCounts, Int>) {
         state.withLock { $0[keyPath: kind] += 1 }
     }

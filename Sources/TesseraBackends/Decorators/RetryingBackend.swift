@@ -62,6 +62,10 @@ public struct RetryingBackend: Backend {
         }
     }
 
+    public func create() async throws {
+        try await retrying { _ in try await inner.create() }
+    }
+
     private func retrying<T: Sendable>(_ operation: (_ attempt: Int) async throws -> T) async throws -> T {
         var attempt = 1
         while true {

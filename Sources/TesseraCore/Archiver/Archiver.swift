@@ -45,7 +45,7 @@ public struct Archiver: Sendable {
     public func run() async throws -> BackupResult {
         let started = Date()
         let parent = try await parentRoot()
-        let writer = RepositoryWriter(repository: repository, dryRun: options.dryRun)
+        let writer = RepositoryWriter(repository: repository, dryRun: options.dryRun, maxUploads: options.maxUploads)
         let root: ID
         do {
             root = try await archiveSelection(SourceSelection(paths: options.paths), path: [PathBytes.slash], parent: parent, writer: writer)

@@ -27,6 +27,9 @@ public struct BackupOptions: Sendable {
     public var folderConcurrency = 2 * ProcessInfo.processInfo.activeProcessorCount
     /// One chunk per core being compressed, one more waiting.
     public var chunkConcurrency = ProcessInfo.processInfo.activeProcessorCount + 1
+    /// Packs uploaded at once: one suits a local disk; a remote backend
+    /// needs several requests in flight to fill the network (`--connections`).
+    public var maxUploads = 1
 
     public init(paths: [[UInt8]]) { self.paths = paths }
 

@@ -60,9 +60,16 @@ public protocol Backend: Sendable {
     func stat(_ handle: ObjectHandle) async throws -> ObjectInfo
     func list(_ kind: ObjectKind) async throws -> [ObjectInfo]
     func delete(_ handle: ObjectHandle) async throws
+    /// Prepares the location for a new repository (a folder layout, a bucket);
+    /// `Repository.initialize` calls it once, before the first save. Decorators
+    /// forward it, so the preparation reaches the backend however it is wrapped.
+    func create() async throws
 }
 
 extension Backend {
+    /// Most backends need nothing before the first save.
+    public func create() async throws {}
+
     public func load(_ handle: ObjectHandle) async throws -> Data { try await load(handle, range: nil) }
 
     public func exists(_ handle: ObjectHandle) async throws -> Bool {

@@ -35,6 +35,8 @@ public struct LocalBackend: Backend {
         }
     }
 
+    public func create() async throws { try createLayout() }
+
     private func url(_ handle: ObjectHandle) -> URL { root.appendingPathComponent(handle.path) }
 
     // Every operation blocks in the kernel (fsync above all), so it runs on the

@@ -45,7 +45,7 @@ public final class Repository: Sendable {
         guard (1...22).contains(options.compressionLevel) else {
             throw TesseraError.invalidArgument("compression level must be between 1 and 22")
         }
-        if let local = backend as? LocalBackend { try local.createLayout() }
+        try await backend.create()
         let master = MasterKey.generate()
         let config = RepositoryConfig.fresh(chunkerParameters: options.chunker, compressionLevel: options.compressionLevel, packSize: options.packSize)
         try config.validate()

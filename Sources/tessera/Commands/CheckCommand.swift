@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TesseraBackends
 import TesseraCore
 
 struct CheckCommand: AsyncParsableCommand {
@@ -20,7 +21,7 @@ struct CheckCommand: AsyncParsableCommand {
             }
             selection = subset
         }
-        let repository = try await RepositoryOpener.open(global)
+        let (repository, stack) = try await RepositoryOpener.openMeasured(global)
         let output = global.output
         let tracker = CheckProgress()
         let display = ProgressDisplay(output: output) { elapsed in tracker.line(elapsed: elapsed, json: output.json) }
@@ -34,6 +35,7 @@ struct CheckCommand: AsyncParsableCommand {
                 "trees": .int(report.trees), "packs": .int(report.packs), "packs_read": .int(report.packsRead),
                 "damaged_packs": .array(report.damagedPacks.map { .string($0) }),
                 "affected_files": .array(report.affectedFiles.map { .string($0) }),
+                "backend_requests": BackendRequestSummary.json(stack),
             ])
         } else {
             output.info("checked \(report.snapshots) snapshots, \(report.trees) trees, \(report.packs) packs" + (selection == nil ? "" : ", read \(report.packsRead) packs (\(report.blobsRead) blobs)"))

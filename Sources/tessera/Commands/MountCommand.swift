@@ -41,7 +41,7 @@ struct MountCommand: AsyncParsableCommand {
         // packs no index file names (left by interrupted backups; no snapshot
         // needs them) took a third of the time to the first listing. Only when
         // the index files themselves are lost does the mount read pack headers.
-        let repository = try await RepositoryOpener.open(global, synchronize: false)
+        let (repository, stack) = try await RepositoryOpener.openMeasured(global, synchronize: false, windowedReads: false)
         try await repository.synchronizeIndexAndSnapshots()
         if try repository.index.totals().packs == 0, try !repository.snapshots().isEmpty {
             try await repository.synchronizeIndex()
@@ -51,7 +51,7 @@ struct MountCommand: AsyncParsableCommand {
         options.memoryCacheBytes = cacheSize << 20
         options.readAheadBytes = readAhead << 20
         // Reading a local folder again costs nothing; a download does.
-        let isLocal = repository.backend is LocalBackend
+        let isLocal = !stack.url.isRemote
         options.diskCacheBytes = (diskCacheSize ?? (isLocal ? 0 : 1024)) << 20
         options.diskCacheFolder = (global.cacheRoot as NSString).appendingPathComponent("\(repository.config.id)/blobs")
 

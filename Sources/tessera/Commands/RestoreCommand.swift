@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TesseraBackends
 import TesseraCore
 
 struct RestoreCommand: AsyncParsableCommand {
@@ -48,7 +49,7 @@ struct RestoreCommand: AsyncParsableCommand {
             subpath = String(snapshot[snapshot.index(after: colon)...])
             if subpath.isEmpty { subpath = "/" }
         }
-        let repository = try await RepositoryOpener.open(global)
+        let (repository, stack) = try await RepositoryOpener.openMeasured(global)
         let output = global.output
         try await RepositoryOpener.withLock(repository, exclusive: false, command: "restore") {
             let (id, snapshot) = try repository.resolveSnapshot(name, host: host)
@@ -59,6 +60,7 @@ struct RestoreCommand: AsyncParsableCommand {
             options.dryRun = dryRun
             options.verify = verify
             options.overwrite = policy
+            if let connections = stack.connections { options.chunkConcurrency = max(options.chunkConcurrency, connections) }
             let reporter = RestoreReporter(output: output, dryRun: dryRun)
             let restorer = try Restorer(repository: repository, options: options, observer: reporter)
             if !dryRun { output.info("restoring snapshot \(id.short) of \(snapshot.pathStrings.joined(separator: ", ")) to \(target)") }
@@ -77,6 +79,7 @@ struct RestoreCommand: AsyncParsableCommand {
                     "other_restored": .int(report.otherEntries), "skipped": .int(report.skipped),
                     "bytes_written": .int(report.bytesWritten), "files_verified": .int(report.verifiedFiles),
                     "errors": .int(report.problems.count), "duration_seconds": .number(elapsed),
+                    "backend_requests": BackendRequestSummary.json(stack),
                 ])
             } else {
                 let verb = dryRun ? "would restore" : "restored"

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TesseraBackends
 import TesseraCore
 
 struct SnapshotCreateArguments: ParsableArguments {
@@ -35,9 +36,6 @@ struct SnapshotCreateArguments: ParsableArguments {
 
     @Flag(name: [.short, .customLong("dry-run")], help: "Read everything, write nothing.")
     var dryRun = false
-
-    @Option(name: .customLong("limit-upload"), help: ArgumentHelp("Upload limit in KiB/s (remote backends).", valueName: "KiB/s"))
-    var limitUpload: Int?
 }
 
 struct SnapshotCreateCommand: AsyncParsableCommand {
@@ -84,10 +82,8 @@ struct SnapshotCreateRunner {
             options.time = date
         }
 
-        if arguments.limitUpload != nil {
-            output.warning("--limit-upload applies to remote repositories; a local folder is written at full speed")
-        }
-        let repository = try await RepositoryOpener.open(global)
+        let (repository, stack) = try await RepositoryOpener.openMeasured(global)
+        options.maxUploads = stack.connections ?? 1
         try await RepositoryOpener.withLock(repository, exclusive: false, command: "snapshot create") {
             if let parent = arguments.parent {
                 options.parent = try repository.resolveSnapshot(parent).id
@@ -103,7 +99,7 @@ struct SnapshotCreateRunner {
                 Task.detached { await TotalsScanner.scan(paths: paths, into: statistics) }
             }
             let result = try await progress.whileRunning { try await archiver.run() }
-            reporter.summary(result, parent: options.parent)
+            reporter.summary(result, parent: options.parent, backend: stack)
             if result.counters.unreadable > 0 {
                 output.error("\(result.counters.unreadable) file(s) or folder(s) could not be read and are not in the snapshot (listed above)")
                 throw ExitCode(ExitStatus.partialBackup)

@@ -1,4 +1,5 @@
 import Foundation
+import TesseraBackends
 import TesseraCore
 
 /// Prints what a backup does: warnings as they happen, status lines, the summary.
@@ -43,7 +44,7 @@ struct BackupReporter: BackupObserver {
         return line
     }
 
-    func summary(_ result: BackupResult, parent: ID?) {
+    func summary(_ result: BackupResult, parent: ID?, backend: BackendStack) {
         let counters = result.counters
         if output.json {
             output.jsonLine([
@@ -57,6 +58,7 @@ struct BackupReporter: BackupObserver {
                 "total_bytes": .int(counters.bytesDone), "bytes_read": .int(counters.bytesRead),
                 "bytes_added": .int(counters.bytesAdded), "bytes_stored": .int(counters.bytesStored),
                 "blobs_added": .int(counters.blobsAdded), "duration_seconds": .number(result.duration),
+                "backend_requests": BackendRequestSummary.json(backend),
             ])
             return
         }

@@ -4,7 +4,7 @@
 /// the end (before a `--`, if any).
 enum GlobalArgumentOrder {
     /// Global options that take a value, and those that do not.
-    static let valued: Set<String> = ["-r", "--repo", "--password-file", "--cache-dir"]
+    static let valued: Set<String> = ["-r", "--repo", "--password-file", "--cache-dir", "--connections", "--limit-upload", "--limit-download"]
     static let flags: Set<String> = ["--json", "-q", "--quiet", "-v", "--verbose"]
 
     static func normalize(_ arguments: [String]) -> [String] {

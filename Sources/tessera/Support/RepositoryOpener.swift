@@ -1,14 +1,39 @@
+import ArgumentParser
 import Foundation
 import Logging
+import TesseraBackends
 import TesseraCore
 
 /// Turns the global options into an open repository.
 enum RepositoryOpener {
-    static func backend(_ options: GlobalOptions) throws -> any Backend {
+    /// The backend the repository URL names, in its decorators (BackendFactory).
+    static func backendStack(_ options: GlobalOptions, windowedReads: Bool = true) throws -> BackendStack {
         guard let location = options.repositoryLocation, !location.isEmpty else {
             throw TesseraError.invalidArgument("no repository given: use -r/--repo or set TESSERA_REPOSITORY")
         }
-        return try BackendLocation.parse(location)
+        let url: RepositoryURL
+        do {
+            url = try RepositoryURL.parse(location)
+        } catch .invalid(let message) {
+            // A malformed URL is a wrong command line (exit 64).
+            throw ValidationError(message)
+        } catch {
+            throw TesseraError.invalidArgument(error.description)
+        }
+        var backendOptions = BackendOptions(environment: options.environment)
+        backendOptions.connections = options.connections
+        backendOptions.windowedReads = windowedReads
+        backendOptions.uploadBytesPerSecond = options.limitUpload.map { $0 * 1024 }
+        backendOptions.downloadBytesPerSecond = options.limitDownload.map { $0 * 1024 }
+        let output = options.output
+        backendOptions.onRetry = { event in
+            output.detail("retrying in \(String(format: "%.1f", event.delay)) s (attempt \(event.attempt) failed): \(event.error)")
+        }
+        return try BackendFactory.make(url, options: backendOptions)
+    }
+
+    static func backend(_ options: GlobalOptions) throws -> any Backend {
+        try backendStack(options).backend
     }
 
     static func logger(_ options: GlobalOptions) -> Logger {
@@ -18,11 +43,18 @@ enum RepositoryOpener {
     }
 
     static func open(_ options: GlobalOptions, synchronize: Bool = true) async throws -> Repository {
-        let backend = try backend(options)
+        try await openMeasured(options, synchronize: synchronize).repository
+    }
+
+    /// The repository and the backend stack under it, whose counters the summaries report.
+    static func openMeasured(_ options: GlobalOptions, synchronize: Bool = true, windowedReads: Bool = true) async throws -> (repository: Repository, stack: BackendStack) {
+        let stack = try backendStack(options, windowedReads: windowedReads)
+        let backend = stack.backend
         // Fail fast on a missing repository, before asking for a password.
         guard try await backend.exists(.config) else { throw TesseraError.repositoryNotFound(location: backend.location) }
         let password = try PasswordSource.password(options)
-        return try await Repository.open(backend: backend, password: password, cacheRoot: options.cacheRoot, logger: logger(options), synchronize: synchronize)
+        let repository = try await Repository.open(backend: backend, password: password, cacheRoot: options.cacheRoot, logger: logger(options), synchronize: synchronize)
+        return (repository, stack)
     }
 
     /// Runs `body` holding a lock; releases it however `body` ends.

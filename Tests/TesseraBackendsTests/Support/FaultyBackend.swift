@@ -77,6 +77,8 @@ final class FaultyBackend: Backend {
         try await run(.delete, handle.path) { try await inner.delete(handle) }
     }
 
+    func create() async throws { try await inner.create() }
+
     private func run<T>(_ operation: Operation, _ object: String, _ body: () async throws -> T) async throws -> T {
         let fail = state.withLock { state -> Bool in
             state.calls[operation, default: 0] += 1
