@@ -2,7 +2,8 @@ import Foundation
 import Synchronization
 import TesseraCore
 
-/// Serves byte-range loads of packs from aligned windows (4 MiB by default)
+/// Serves byte-range loads of packs from aligned windows (32 MiB by default:
+/// a whole pack of the default 16 MiB in one request, as restic reads them)
 /// that it fetches whole and keeps in a small LRU, so a restore that reads
 /// the blobs of a pack one by one sends one request per window instead of
 /// one per blob. Over a remote backend that is the difference between
@@ -36,7 +37,8 @@ public final class WindowedReadBackend: Backend {
     private let state = Mutex(State())
     private static let maxRememberedSizes = 65_536
 
-    public init(_ inner: any Backend, windowSize: Int = 4 << 20, capacity: Int = 16) {
+    /// 4 windows of 32 MiB: at most 128 MiB of pack data held.
+    public init(_ inner: any Backend, windowSize: Int = 32 << 20, capacity: Int = 4) {
         self.inner = inner
         self.windowSize = Int64(max(1, windowSize))
         self.capacity = max(1, capacity)
@@ -67,6 +69,13 @@ public final class WindowedReadBackend: Backend {
             index += 1
         }
         return result
+    }
+
+    /// Pack sizes known from the local index: no HEAD request per pack to learn them.
+    public func rememberSizes(_ sizes: [(handle: ObjectHandle, size: Int64)]) {
+        state.withLock { state in
+            for (handle, size) in sizes.prefix(Self.maxRememberedSizes) { state.sizes[handle] = size }
+        }
     }
 
     private func size(of handle: ObjectHandle) async throws -> Int64 {

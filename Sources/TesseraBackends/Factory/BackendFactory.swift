@@ -10,7 +10,7 @@ public struct BackendOptions: Sendable {
     public var uploadBytesPerSecond: Int?
     public var downloadBytesPerSecond: Int?
     public var retryPolicy = RetryPolicy()
-    /// Remote reads in 4 MiB windows (restore, check); the mount turns it off:
+    /// Remote reads in windows of a whole pack (restore, check); the mount turns it off:
     /// it loads exactly the blobs a read needs and caches them itself.
     public var windowedReads = true
     /// Told about each failed attempt that will be retried (for logs).

@@ -54,6 +54,9 @@ enum RepositoryOpener {
         guard try await backend.exists(.config) else { throw TesseraError.repositoryNotFound(location: backend.location) }
         let password = try PasswordSource.password(options)
         let repository = try await Repository.open(backend: backend, password: password, cacheRoot: options.cacheRoot, logger: logger(options), synchronize: synchronize)
+        if let windowed = backend as? WindowedReadBackend {
+            windowed.rememberSizes(try repository.index.packs().map { (ObjectHandle(kind: .data, id: $0.id), $0.size) })
+        }
         return (repository, stack)
     }
 
