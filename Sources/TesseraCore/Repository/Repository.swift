@@ -60,10 +60,15 @@ public final class Repository: Sendable {
 
     /// Opens a repository with a password and brings the local index up to date.
     public static func open(backend: any Backend, password: String, cacheRoot: String, logger: Logger, synchronize: Bool = true) async throws -> Repository {
-        guard try await backend.exists(.config) else { throw TesseraError.repositoryNotFound(location: backend.location) }
+        // One GET, not a HEAD and a GET: every request counts on a remote backend.
+        let sealedConfig: Data
+        do {
+            sealedConfig = try await backend.load(.config)
+        } catch BackendError.notFound {
+            throw TesseraError.repositoryNotFound(location: backend.location)
+        }
         let (keyID, payload) = try await unlockKey(backend: backend, password: password)
         let master = payload.masterKey
-        let sealedConfig = try await backend.load(.config)
         let config = try decoding("config") {
             try JSONCoding.decoder.decode(RepositoryConfig.self, from: try master.sealer.open(sealedConfig, purpose: .config))
         }
