@@ -34,7 +34,9 @@ enum FolderListing {
             }
             let attributes = fileSystem.attributes.attributes(of: item, number: number)
             let needed = buffer.withUnsafeMutableBytes { bytes -> Int in
-                let start = bytes.baseAddress!.assumingMemoryBound(to: CChar.self) + used
+                // No buffer (size 0 is refused above) fits nothing: report "does not fit".
+                guard let base = bytes.baseAddress else { return Int.max }
+                let start = base.assumingMemoryBound(to: CChar.self) + used
                 return (name + [0]).withUnsafeBufferPointer { nameBytes in
                     nameBytes.withMemoryRebound(to: CChar.self) { cName -> Int in
                         if plus {
@@ -53,7 +55,7 @@ enum FolderListing {
             }
             guard needed <= size - used else { break }
             // readdirplus hands the kernel an entry: that is a lookup it will forget later.
-            if counts { _ = fileSystem.inodes.lookUp(item, parent: folder, name: name) }
+            if counts { _ = fileSystem.inodes.lookUp(item, parent: folder, name: name, known: number) }
             used += needed
             position += 1
         }

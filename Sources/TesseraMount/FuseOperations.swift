@@ -27,7 +27,7 @@ enum FuseOperations {
         ops.lookup = { raw, parent, name in
             guard let raw, let name else { return }
             let request = FuseRequest(raw: raw)
-            let fileSystem = FuseOperations.context(raw)
+            guard let fileSystem = FuseOperations.context(raw) else { return FuseRequest(raw: raw).reply(error: EIO) }
             let bytes = Array(UnsafeRawBufferPointer(start: name, count: strlen(name)))
             request.answer {
                 let found = try await fileSystem.lookUp(parent: parent, name: bytes)
@@ -36,20 +36,20 @@ enum FuseOperations {
         }
         ops.forget = { raw, number, count in
             guard let raw else { return }
-            FuseOperations.context(raw).inodes.forget(number, count: count)
+            FuseOperations.context(raw)?.inodes.forget(number, count: count)
             fuse_reply_none(raw)
         }
         ops.forget_multi = { raw, count, forgets in
             guard let raw else { return }
-            let fileSystem = FuseOperations.context(raw)
-            if let forgets {
+            // A forget is answered with no reply, whatever happens.
+            if let forgets, let fileSystem = FuseOperations.context(raw) {
                 for index in 0..<count { fileSystem.inodes.forget(forgets[index].ino, count: forgets[index].nlookup) }
             }
             fuse_reply_none(raw)
         }
         ops.getattr = { raw, number, _ in
             guard let raw else { return }
-            let fileSystem = FuseOperations.context(raw)
+            guard let fileSystem = FuseOperations.context(raw) else { return FuseRequest(raw: raw).reply(error: EIO) }
             FuseRequest(raw: raw).answerNow {
                 guard let (attributes, item) = fileSystem.attributes(of: number) else { throw MountError.notFound }
                 return .attributes(attributes, timeout: SnapshotFileSystem.timeout(for: item))
@@ -57,12 +57,12 @@ enum FuseOperations {
         }
         ops.readlink = { raw, number in
             guard let raw else { return }
-            let fileSystem = FuseOperations.context(raw)
+            guard let fileSystem = FuseOperations.context(raw) else { return FuseRequest(raw: raw).reply(error: EIO) }
             FuseRequest(raw: raw).answerNow { .link(try fileSystem.linkTarget(number)) }
         }
         ops.open = { raw, number, info in
             guard let raw, let info else { return }
-            let fileSystem = FuseOperations.context(raw)
+            guard let fileSystem = FuseOperations.context(raw) else { return FuseRequest(raw: raw).reply(error: EIO) }
             FuseRequest(raw: raw).answerNow {
                 guard info.pointee.flags & O_ACCMODE == O_RDONLY else { throw MountError.readOnly }
                 try fileSystem.openFile(number)
@@ -74,7 +74,7 @@ enum FuseOperations {
         }
         ops.read = { raw, number, size, offset, _ in
             guard let raw else { return }
-            let fileSystem = FuseOperations.context(raw)
+            guard let fileSystem = FuseOperations.context(raw) else { return FuseRequest(raw: raw).reply(error: EIO) }
             let handle = number
             let request = FuseRequest(raw: raw)
             let start = UInt64(max(offset, 0))
@@ -93,7 +93,7 @@ enum FuseOperations {
         }
         ops.opendir = { raw, number, info in
             guard let raw, let info else { return }
-            let fileSystem = FuseOperations.context(raw)
+            guard let fileSystem = FuseOperations.context(raw) else { return FuseRequest(raw: raw).reply(error: EIO) }
             let template = info.pointee
             FuseRequest(raw: raw).answer {
                 let (handle, item) = try await fileSystem.openFolder(number)
@@ -108,31 +108,31 @@ enum FuseOperations {
         }
         ops.readdir = { raw, number, size, offset, info in
             guard let raw, let info else { return }
-            let fileSystem = FuseOperations.context(raw)
+            guard let fileSystem = FuseOperations.context(raw) else { return FuseRequest(raw: raw).reply(error: EIO) }
             FuseRequest(raw: raw).answerNow {
                 .data(try FolderListing.fill(raw, fileSystem: fileSystem, folder: number, handle: info.pointee.fh, size: size, offset: offset, plus: false))
             }
         }
         ops.readdirplus = { raw, number, size, offset, info in
             guard let raw, let info else { return }
-            let fileSystem = FuseOperations.context(raw)
+            guard let fileSystem = FuseOperations.context(raw) else { return FuseRequest(raw: raw).reply(error: EIO) }
             FuseRequest(raw: raw).answerNow {
                 .data(try FolderListing.fill(raw, fileSystem: fileSystem, folder: number, handle: info.pointee.fh, size: size, offset: offset, plus: true))
             }
         }
         ops.releasedir = { raw, _, info in
             guard let raw else { return }
-            if let info { FuseOperations.context(raw).closeFolder(info.pointee.fh) }
+            if let info { FuseOperations.context(raw)?.closeFolder(info.pointee.fh) }
             _ = fuse_reply_err(raw, 0)
         }
         ops.statfs = { raw, _ in
             guard let raw else { return }
-            let fileSystem = FuseOperations.context(raw)
+            guard let fileSystem = FuseOperations.context(raw) else { return FuseRequest(raw: raw).reply(error: EIO) }
             FuseRequest(raw: raw).answerNow { .statfs(try FileSystemSize.statistics(of: fileSystem)) }
         }
         ops.getxattr = { raw, number, name, size in
             guard let raw, let name else { return }
-            let fileSystem = FuseOperations.context(raw)
+            guard let fileSystem = FuseOperations.context(raw) else { return FuseRequest(raw: raw).reply(error: EIO) }
             let wanted = Array(UnsafeRawBufferPointer(start: name, count: strlen(name)))
             FuseRequest(raw: raw).answerNow {
                 guard let attribute = try fileSystem.extendedAttributes(number).first(where: { $0.name == wanted }) else {
@@ -143,7 +143,7 @@ enum FuseOperations {
         }
         ops.listxattr = { raw, number, size in
             guard let raw else { return }
-            let fileSystem = FuseOperations.context(raw)
+            guard let fileSystem = FuseOperations.context(raw) else { return FuseRequest(raw: raw).reply(error: EIO) }
             FuseRequest(raw: raw).answerNow {
                 // Names, each followed by a NUL, as listxattr(2) returns them.
                 let names = try fileSystem.extendedAttributes(number).reduce(into: Data()) { $0.append(contentsOf: $1.name + [0]) }
@@ -153,9 +153,10 @@ enum FuseOperations {
         return ops
     }
 
-    /// The filesystem behind a request (the session's user data).
-    static func context(_ request: fuse_req_t) -> SnapshotFileSystem {
-        Unmanaged<SnapshotFileSystem>.fromOpaque(fuse_req_userdata(request)!).takeUnretainedValue()
+    /// The filesystem behind a request (the session's user data, always set
+    /// by `FuseMount`; nil would be a session built without it).
+    static func context(_ request: fuse_req_t) -> SnapshotFileSystem? {
+        fuse_req_userdata(request).map { Unmanaged<SnapshotFileSystem>.fromOpaque($0).takeUnretainedValue() }
     }
 }
 

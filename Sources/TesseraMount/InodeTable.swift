@@ -60,15 +60,23 @@ final class InodeTable: Sendable {
         return entries.withLock { Self.freeNumber(for: identity, in: $0) }
     }
 
-    /// Records one kernel lookup of `item` and returns its number.
-    func lookUp(_ item: MountedItem, parent: UInt64, name: [UInt8]) -> UInt64 {
+    /// Records one kernel lookup of `item` and returns its number. `known`
+    /// is the number `number(for:)` gave moments before (readdirplus asks
+    /// first, then counts), so the name is not hashed twice; it is checked.
+    func lookUp(_ item: MountedItem, parent: UInt64, name: [UInt8], known: UInt64? = nil) -> UInt64 {
         let identity = Self.identity(of: item, parent: parent, name: name)
         return entries.withLock { table in
-            let number = Self.freeNumber(for: identity, in: table)
-            if table[number] != nil {
-                table[number]!.lookups += 1
+            let number: UInt64
+            if let known, known > Self.rootNumber, table[known].map({ $0.identity == identity }) ?? true {
+                number = known
+            } else {
+                number = Self.freeNumber(for: identity, in: table)
+            }
+            if var entry = table[number] {
+                entry.lookups += 1
                 // A virtual item may have changed (`latest` moved): keep the newest.
-                if item.isVirtual { table[number]!.item = item }
+                if item.isVirtual { entry.item = item }
+                table[number] = entry
             } else {
                 table[number] = Entry(item: item, parent: parent, name: name, identity: identity, lookups: 1)
             }
@@ -80,8 +88,13 @@ final class InodeTable: Sendable {
     func forget(_ number: UInt64, count: UInt64) {
         guard number != Self.rootNumber else { return }
         entries.withLock { table in
-            guard let entry = table[number] else { return }
-            if entry.lookups <= count { table.removeValue(forKey: number) } else { table[number]!.lookups -= count }
+            guard var entry = table[number] else { return }
+            if entry.lookups <= count {
+                table.removeValue(forKey: number)
+            } else {
+                entry.lookups -= count
+                table[number] = entry
+            }
         }
     }
 
