@@ -41,13 +41,9 @@ final class OpenFileReader: Sendable {
     /// not decoded in memory yet. Most reads of a file being copied end
     /// here: answering on the libfuse thread saves two thread hops per read.
     func readFromMemory(offset: UInt64, length: Int) throws -> Data? {
-        let end = min(offset + UInt64(length), size, starts.last ?? 0)
-        guard offset < end else { return Data() }
-        let first = pieceIndex(containing: offset)
-        var last = first
-        while last + 1 < pieces.count, starts[last + 1] < end { last += 1 }
+        guard let span = span(offset: offset, length: length) else { return Data() }
         var chunks = [Data?]()
-        for index in first...last {
+        for index in span.pieces {
             if case .chunk(let id, _) = pieces[index] {
                 guard let chunk = store.cachedData(id) else { return nil }
                 chunks.append(chunk)
@@ -55,64 +51,60 @@ final class OpenFileReader: Sendable {
                 chunks.append(nil)
             }
         }
-        readAhead(afterPiece: last, offset: offset, end: end)
-        var result = Data(capacity: Int(end - offset))
-        for (position, index) in (first...last).enumerated() {
-            let pieceStart = starts[index]
-            let from = Int(max(offset, pieceStart) - pieceStart)
-            let to = Int(min(end, starts[index + 1]) - pieceStart)
-            if let chunk = chunks[position] {
-                guard chunk.count >= to else { throw MountError.io }
-                if first == last { return chunk[chunk.startIndex + from..<chunk.startIndex + to] }
-                result.append(chunk[chunk.startIndex + from..<chunk.startIndex + to])
-            } else {
-                result.append(Data(count: to - from))
-            }
-        }
-        return result
+        readAhead(afterPiece: span.pieces.upperBound, offset: offset, end: span.end)
+        return try assemble(span, chunks)
     }
 
     /// Up to `length` bytes at `offset`; fewer at the end of the file.
     func read(offset: UInt64, length: Int) async throws -> Data {
-        let end = min(offset + UInt64(length), size, starts.last ?? 0)
-        guard offset < end else { return Data() }
-        let first = pieceIndex(containing: offset)
-        var last = first
-        while last + 1 < pieces.count, starts[last + 1] < end { last += 1 }
-        readAhead(afterPiece: last, offset: offset, end: end)
-
-        if first == last {  // the common case: one chunk serves the whole read
-            return try await slice(of: first, from: offset, to: end)
-        }
+        guard let span = span(offset: offset, length: length) else { return Data() }
+        readAhead(afterPiece: span.pieces.upperBound, offset: offset, end: span.end)
         // Each chunk's load starts now; the pieces are then joined in order.
-        let loads = (first...last).map { index -> Task<Data, Error>? in
+        let loads = span.pieces.map { index -> Task<Data, Error>? in
             guard case .chunk(let id, _) = pieces[index] else { return nil }
             return Task { try await store.data(id) }
         }
-        var result = Data(capacity: Int(end - offset))
-        for (position, index) in (first...last).enumerated() {
-            let pieceStart = starts[index]
-            let from = Int(max(offset, pieceStart) - pieceStart)
-            let to = Int(min(end, starts[index + 1]) - pieceStart)
-            if let load = loads[position] {
-                let chunk = try await load.value
-                guard chunk.count >= to else { throw MountError.io }
-                result.append(chunk[chunk.startIndex + from..<chunk.startIndex + to])
-            } else {
-                result.append(Data(count: to - from))
-            }
-        }
-        return result
+        var chunks = [Data?]()
+        for load in loads { chunks.append(try await load?.value) }
+        return try assemble(span, chunks)
     }
 
-    private func slice(of index: Int, from offset: UInt64, to end: UInt64) async throws -> Data {
-        let pieceStart = starts[index]
-        let from = Int(offset - pieceStart)
-        let to = Int(end - pieceStart)
-        guard case .chunk(let id, _) = pieces[index] else { return Data(count: to - from) }
-        let chunk = try await store.data(id)
-        guard chunk.count >= to else { throw MountError.io }
-        return chunk[chunk.startIndex + from..<chunk.startIndex + to]
+    /// The pieces a read covers and where it ends; nil when it lies past the end.
+    private struct Span {
+        let pieces: ClosedRange<Int>
+        let offset: UInt64
+        let end: UInt64
+    }
+
+    private func span(offset: UInt64, length: Int) -> Span? {
+        let end = min(offset + UInt64(length), size, starts.last ?? 0)
+        guard offset < end else { return nil }
+        let first = pieceIndex(containing: offset)
+        var last = first
+        while last + 1 < pieces.count, starts[last + 1] < end { last += 1 }
+        return Span(pieces: first...last, offset: offset, end: end)
+    }
+
+    /// Joins the covered bytes of each piece; `chunks` holds the decoded
+    /// chunk of each piece in order, nil for a hole. One chunk is returned
+    /// as a slice, without a copy.
+    private func assemble(_ span: Span, _ chunks: [Data?]) throws -> Data {
+        var result = Data()
+        for (position, index) in span.pieces.enumerated() {
+            let pieceStart = starts[index]
+            let from = Int(max(span.offset, pieceStart) - pieceStart)
+            let to = Int(min(span.end, starts[index + 1]) - pieceStart)
+            guard let chunk = chunks[position] else {
+                result.append(Data(count: to - from))
+                continue
+            }
+            guard chunk.count >= to else { throw MountError.io }
+            let bytes = chunk[chunk.startIndex + from..<chunk.startIndex + to]
+            if span.pieces.count == 1 { return bytes }
+            if result.isEmpty { result.reserveCapacity(Int(span.end - span.offset)) }
+            result.append(bytes)
+        }
+        return result
     }
 
     private func pieceIndex(containing offset: UInt64) -> Int {

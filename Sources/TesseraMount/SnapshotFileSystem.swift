@@ -60,18 +60,34 @@ final class SnapshotFileSystem: Sendable {
         return (attributes.attributes(of: entry.item, number: number), entry.item)
     }
 
-    private func child(named name: [UInt8], of item: MountedItem, number: UInt64) async throws -> MountedItem? {
+    /// Where a folder's entries come from: the snapshot list for a made-up
+    /// folder, a tree for a folder of a snapshot.
+    private enum FolderSource {
+        case virtual(VirtualFolder)
+        case tree(ID, snapshotRoot: UInt64)
+    }
+
+    private func source(of item: MountedItem, number: UInt64) throws -> FolderSource {
         switch item {
         case .virtualFolder(let folder):
-            await refreshIfStale()
-            return layout.withLock { $0.listing(folder)?.item(named: name) }
+            return .virtual(folder)
         case .snapshotRoot(_, let snapshot):
-            return try await tree(snapshot.tree).node(named: name).map { .node($0, snapshotRoot: number) }
+            return .tree(snapshot.tree, snapshotRoot: number)
         case .node(let node, let snapshotRoot):
             guard node.type == .directory, let subtree = node.subtree else { throw MountError.notADirectory }
-            return try await tree(subtree).node(named: name).map { .node($0, snapshotRoot: snapshotRoot) }
+            return .tree(subtree, snapshotRoot: snapshotRoot)
         case .virtualLink:
             throw MountError.notADirectory
+        }
+    }
+
+    private func child(named name: [UInt8], of item: MountedItem, number: UInt64) async throws -> MountedItem? {
+        switch try source(of: item, number: number) {
+        case .virtual(let folder):
+            await refreshIfStale()
+            return layout.withLock { $0.listing(folder)?.item(named: name) }
+        case .tree(let id, let snapshotRoot):
+            return try await tree(id).node(named: name).map { .node($0, snapshotRoot: snapshotRoot) }
         }
     }
 
@@ -79,18 +95,13 @@ final class SnapshotFileSystem: Sendable {
     func openFolder(_ number: UInt64) async throws -> (handle: UInt64, item: MountedItem) {
         guard let entry = inodes.entry(number) else { throw MountError.notFound }
         let children: [(name: [UInt8], item: MountedItem)]
-        switch entry.item {
-        case .virtualFolder(let folder):
+        switch try source(of: entry.item, number: number) {
+        case .virtual(let folder):
             await refreshIfStale()
             guard let listing = layout.withLock({ $0.listing(folder) }) else { throw MountError.notFound }
             children = listing.entries
-        case .snapshotRoot(_, let snapshot):
-            children = try await tree(snapshot.tree).nodes.map { ($0.name, .node($0, snapshotRoot: number)) }
-        case .node(let node, let snapshotRoot):
-            guard node.type == .directory, let subtree = node.subtree else { throw MountError.notADirectory }
-            children = try await tree(subtree).nodes.map { ($0.name, .node($0, snapshotRoot: snapshotRoot)) }
-        case .virtualLink:
-            throw MountError.notADirectory
+        case .tree(let id, let snapshotRoot):
+            children = try await tree(id).nodes.map { ($0.name, .node($0, snapshotRoot: snapshotRoot)) }
         }
         let handle = nextHandle.add(1, ordering: .relaxed).oldValue
         openFolders.withLock { $0[handle] = children }
@@ -132,8 +143,7 @@ final class SnapshotFileSystem: Sendable {
                 } catch {
                     logger.warning("cannot refresh the snapshot list: \(error)")
                     // Keep the old list; try again after another interval.
-                    let stale = layout.withLock { $0 }
-                    layout.withLock { $0 = SnapshotLayout(snapshots: stale.snapshots.map { ($0.id, $0.record) }) }
+                    layout.withLock { $0.built = Date() }
                 }
                 refresh.withLock { $0 = nil }
             }
@@ -174,14 +184,10 @@ final class SnapshotFileSystem: Sendable {
     /// already in memory.
     private func prefetchFiles(after entry: InodeTable.Entry) {
         guard options.readAheadBytes > 0, let parent = inodes.entry(entry.parent) else { return }
-        let treeID: ID
-        switch parent.item {
-        case .snapshotRoot(_, let snapshot): treeID = snapshot.tree
-        case .node(let node, _) where node.subtree != nil: treeID = node.subtree!
-        default: return
-        }
-        guard let tree = trees.withLock({ $0.value(for: treeID) }) else { return }
-        var index = Self.position(of: entry.name, in: tree.nodes) + 1
+        guard case .tree(let treeID, _)? = try? source(of: parent.item, number: entry.parent),
+              let tree = trees.withLock({ $0.value(for: treeID) })
+        else { return }
+        var index = tree.position(of: entry.name) + 1
         var budget = UInt64(options.readAheadBytes)
         var files = 0
         while index < tree.nodes.count, budget > 0, files < 64 {
@@ -195,16 +201,6 @@ final class SnapshotFileSystem: Sendable {
                 budget -= min(budget, UInt64(length))
             }
         }
-    }
-
-    private static func position(of name: [UInt8], in nodes: [Node]) -> Int {
-        var low = 0
-        var high = nodes.count
-        while low < high {
-            let mid = (low + high) / 2
-            if nodes[mid].name.lexicographicallyPrecedes(name) { low = mid + 1 } else { high = mid }
-        }
-        return low
     }
 
     /// A read answered from memory, or nil when it must wait for a load.

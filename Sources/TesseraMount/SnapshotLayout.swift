@@ -26,7 +26,8 @@ struct SnapshotLayout: Sendable {
     }
 
     let snapshots: [Snapshot]
-    let built: Date
+    /// When the list was read; a failed refresh moves it on, to wait another interval.
+    var built: Date
     private var listings: [VirtualFolder: Listing] = [:]
 
     init(snapshots unsorted: [(id: ID, snapshot: TesseraCore.Snapshot)], built: Date = Date()) {

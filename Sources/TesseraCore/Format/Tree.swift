@@ -17,13 +17,19 @@ public struct Tree: Hashable, Sendable {
     }
 
     public func node(named name: [UInt8]) -> Node? {
+        let position = position(of: name)
+        return position < nodes.count && nodes[position].name == name ? nodes[position] : nil
+    }
+
+    /// Where `name` is or would be in the sorted nodes (binary search).
+    public func position(of name: [UInt8]) -> Int {
         var low = 0
         var high = nodes.count
         while low < high {
             let mid = (low + high) / 2
             if nodes[mid].name.lexicographicallyPrecedes(name) { low = mid + 1 } else { high = mid }
         }
-        return low < nodes.count && nodes[low].name == name ? nodes[low] : nil
+        return low
     }
 
     public func encode() -> Data {

@@ -102,8 +102,13 @@ public final class Repository: Sendable {
         throw TesseraError.wrongPassword
     }
 
+    /// This repository's folder in the cache: its index, and the mount's blob cache.
+    public static func cacheFolder(cacheRoot: String, repositoryID: String) -> String {
+        (cacheRoot as NSString).appendingPathComponent(repositoryID)
+    }
+
     public static func indexPath(cacheRoot: String, repositoryID: String) -> String {
-        (cacheRoot as NSString).appendingPathComponent("\(repositoryID)/index.sqlite")
+        cacheFolder(cacheRoot: cacheRoot, repositoryID: repositoryID) + "/index.sqlite"
     }
 
     // MARK: Reading blobs

@@ -53,7 +53,7 @@ struct MountCommand: AsyncParsableCommand {
         // Reading a local folder again costs nothing; a download does.
         let isLocal = !stack.url.isRemote
         options.diskCacheBytes = (diskCacheSize ?? (isLocal ? 0 : 1024)) << 20
-        options.diskCacheFolder = (global.cacheRoot as NSString).appendingPathComponent("\(repository.config.id)/blobs")
+        options.diskCacheFolder = Repository.cacheFolder(cacheRoot: global.cacheRoot, repositoryID: repository.config.id) + "/blobs"
 
         try await RepositoryOpener.withLock(repository, exclusive: false, command: "mount") {
             let mount = try FuseMount(repository: repository, mountPoint: mountPoint, options: options)
