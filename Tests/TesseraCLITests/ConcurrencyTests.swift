@@ -89,9 +89,15 @@ struct ConcurrencyTests {
         try FS.mkdir(source)
         for index in 0..<4 { try FS.write(source + "/file\(index).bin", randomBytes(6 << 20, seed: UInt64(70 + index))) }
 
-        let backup = try sandbox.start(["backup", source])
+        // Uploads limited to 1 MiB/s: the 24 MiB take over 20 s, so the
+        // signal surely comes mid-backup, however fast the machine.
+        let backup = try sandbox.start(["--limit-upload", "1024", "backup", source])
         try await waitForLock(sandbox, backup)
-        try await Task.sleep(for: .milliseconds(300))
+        let deadline = Date().addingTimeInterval(20)
+        while try FS.regularFiles(under: sandbox.repo + "/data").isEmpty, backup.isRunning, Date() < deadline {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        guard backup.isRunning else { throw TestFailure("the backup ended before it could be interrupted: \(describe(await backup.wait()))") }
         backup.signal(SIGINT)
         let interrupted = await backup.wait()
         #expect(interrupted.status == 130, "\(describe(interrupted))")
