@@ -32,6 +32,8 @@ struct RemoteRepositoryTests {
         #expect(restore.status == 0, "\(describe(restore))")
         let restoreRequests = try #require(summary(restore)?["backend_requests"] as? [String: Any], "\(describe(restore))")
         #expect(int(restoreRequests, "bytes_downloaded") ?? 0 >= 20 << 20, "\(restoreRequests)")
+        // Each pack is read once: no more reads than the backup wrote packs (and index and snapshot).
+        #expect(int(restoreRequests, "load_range") ?? .max <= int(backupRequests, "save") ?? 0, "backup \(backupRequests), restore \(restoreRequests)")
         let differences = try compareTrees(source: bytes(source), restored: bytes(target + source))
         #expect(differences.isEmpty, "restored tree differs:\n\(differences.joined(separator: "\n"))")
         #expect(try FS.read(target + source + "/data/large.bin") == randomBytes(20 << 20, seed: 42))

@@ -28,6 +28,15 @@ extension DirectoryHandle {
         return OpenFile(descriptor: opened, path: childPath(name))
     }
 
+    /// Opens a file this restore created, to write its content; never follows a symlink.
+    public func openFileForWriting(_ name: [UInt8]) throws -> OpenFile {
+        let cName = try checkedName(name, "open")
+        let opened = try SystemCall.check("open", childPath(name)) {
+            openat(descriptor, cName, O_WRONLY | O_NOFOLLOW | O_CLOEXEC)
+        }
+        return OpenFile(descriptor: opened, path: childPath(name))
+    }
+
     public func makeSymlink(_ name: [UInt8], target: [UInt8]) throws {
         let cName = try checkedName(name, "create symlink")
         // The target is stored, not resolved, so any bytes are fine except NUL.

@@ -96,6 +96,19 @@ public final class LocalIndex: Sendable {
         }
     }
 
+    /// One location of each blob that a pack holds, looked up in one read
+    /// transaction (a restore asks for every chunk of tens of thousands of files).
+    public func firstLocations(of ids: some Sequence<ID>) throws -> [ID: BlobLocation] {
+        try pool.read { db in
+            let statement = try db.cachedStatement(sql: "SELECT pack_id, type, offset, length, raw_length FROM blobs WHERE id = ? LIMIT 1")
+            var found = [ID: BlobLocation]()
+            for id in ids where found[id] == nil {
+                if let row = try Row.fetchOne(statement, arguments: [id.data]) { found[id] = try Self.location(row, id: id) }
+            }
+            return found
+        }
+    }
+
     /// Whether some pack holds the blob. With `indexedOnly`, only packs that an
     /// index file in the repository names count: what a new snapshot may rely
     /// on, since packs no index names are what prune removes.

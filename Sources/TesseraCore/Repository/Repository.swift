@@ -137,12 +137,16 @@ public final class Repository: Sendable {
     /// those bytes. Caches keep these, so a cache on disk holds nothing readable.
     public func loadSealedBlob(at location: LocalIndex.BlobLocation) async throws -> Data {
         let blob = location.blob
-        let handle = ObjectHandle(kind: .data, id: location.pack)
         guard let start = Int64(exactly: blob.offset) else { throw TesseraError.damaged(object: "index entry of blob \(blob.id.short)", detail: "offset out of range") }
+        return try await loadPackRange(location.pack, start..<(start + Int64(blob.length)))
+    }
+
+    /// Bytes of a pack as stored, for readers that plan their own runs of blobs.
+    public func loadPackRange(_ pack: ID, _ range: Range<Int64>) async throws -> Data {
         do {
-            return try await backend.load(handle, range: start..<(start + Int64(blob.length)))
+            return try await backend.load(ObjectHandle(kind: .data, id: pack), range: range)
         } catch let error as BackendError {
-            throw TesseraError.backend(operation: "read", object: "pack \(location.pack.short)", detail: "\(error)")
+            throw TesseraError.backend(operation: "read", object: "pack \(pack.short)", detail: "\(error)")
         }
     }
 

@@ -23,8 +23,13 @@ public struct RestoreOptions: Sendable {
     public var overwrite = OverwritePolicy.always
     /// Restore owners (only root may).
     public var restoreOwners = getuid() == 0
-    public var fileConcurrency = 4
-    public var chunkConcurrency = ProcessInfo.processInfo.activeProcessorCount + 2
+    /// Folders whose entries are created at once.
+    public var folderConcurrency = 2 * ProcessInfo.processInfo.activeProcessorCount
+    /// Runs of pack data read (and decoded) at once.
+    public var loadConcurrency = ProcessInfo.processInfo.activeProcessorCount + 2
+    /// Files whose content is planned and read together: each pack is read
+    /// once per batch, so larger batches mean fewer requests.
+    public var maxBatchFiles = 50_000
 
     public init(target: String) { self.target = target }
 }

@@ -3,6 +3,12 @@ import Synchronization
 
 /// Restores a snapshot (or part of one) into a folder.
 ///
+/// The walk creates every entry first; file content follows in batches, pack
+/// by pack (`ContentWriter`), so each pack is read once per batch however
+/// many files share it. A batch ends when it holds `maxBatchFiles` files or
+/// as many folders as descriptors allow; then its files get their content
+/// and metadata, and its folders their metadata, contents first.
+///
 /// Every entry is created relative to an open directory descriptor, never
 /// following symlinks, with names checked first: a hostile snapshot (names
 /// like `..`, or a symlink restored earlier that points elsewhere) cannot make
@@ -16,9 +22,12 @@ public final class Restorer: Sendable {
     private let includeFilter: ExcludeFilter
     private let excludeFilter: ExcludeFilter
     private let names = OwnerNames()
-    private let fileSlots: AsyncSemaphore
-    private let chunkSlots: AsyncSemaphore
     private let report = Mutex(RestoreReport())
+    private let batch = Mutex(Batch())
+    private let batchGate = AsyncSemaphore(permits: 1)
+    private let folderSlots: AsyncSemaphore
+    /// Folders a batch may hold open (each pending entry holds its folder's descriptor).
+    private let maxBatchFolders = Restorer.folderBudget()
     /// First restored path (relative to the target) of each hardlinked file, by (device, inode).
     private let hardlinks = Mutex<[HardlinkKey: [UInt8]]>([:])
 
@@ -27,14 +36,22 @@ public final class Restorer: Sendable {
         var inode: UInt64
     }
 
+    /// Entries created whose content or metadata is still to come.
+    private struct Batch {
+        var files: [PendingFile] = []
+        /// Folders whose entries all exist, in the order they were finished
+        /// (children before parents): their metadata goes on after the content.
+        var folders: [(directory: DirectoryHandle, node: Node, path: [UInt8])] = []
+        var foldersOpened = 0
+    }
+
     public init(repository: Repository, options: RestoreOptions, observer: any RestoreObserver) throws {
         self.repository = repository
         self.options = options
         self.observer = observer
         self.includeFilter = try ExcludeFilter(patterns: options.includes)
         self.excludeFilter = try ExcludeFilter(patterns: options.excludes)
-        self.fileSlots = AsyncSemaphore(permits: options.fileConcurrency)
-        self.chunkSlots = AsyncSemaphore(permits: options.chunkConcurrency)
+        self.folderSlots = AsyncSemaphore(permits: options.folderConcurrency)
     }
 
     /// What has been restored so far, for a progress display.
@@ -53,6 +70,7 @@ public final class Restorer: Sendable {
         } else {
             _ = try await restoreTree(start.tree, in: context)
         }
+        try await finishBatch(onlyIfFull: false)
         return report.withLock { $0 }
     }
 
@@ -98,28 +116,23 @@ public final class Restorer: Sendable {
         }
         return try await withThrowingTaskGroup(of: Bool.self) { group in
             var restoredAny = false
-            var inFlight = 0
             for node in tree.nodes {
                 guard node.hasSafeName else {
                     problem(PathBytes.child(context.snapshotPath, node.name), "unsafe name in snapshot, not restored")
                     continue
                 }
-                if node.type == .file {
-                    guard isSelected(PathBytes.child(context.snapshotPath, node.name)) else { continue }
-                    await fileSlots.acquire()
+                // Subfolders go in parallel while a slot is free (creating a file
+                // holds its folder's lock in the kernel, so only other folders
+                // can go at the same time); otherwise, here and now.
+                if node.type == .directory, folderSlots.tryAcquire() {
                     group.addTask { [self] in
-                        defer { fileSlots.release() }
+                        defer { folderSlots.release() }
                         return try await restoreEntry(node, in: context, parentPath: context.snapshotPath)
-                    }
-                    inFlight += 1
-                    // Take finished results as we go: a group keeps finished tasks until then.
-                    while inFlight > options.fileConcurrency, let restored = try await group.next() {
-                        if restored { restoredAny = true }
-                        inFlight -= 1
                     }
                 } else if try await restoreEntry(node, in: context, parentPath: context.snapshotPath) {
                     restoredAny = true
                 }
+                if batchIsFull() { try await finishBatch(onlyIfFull: true) }
             }
             for try await restored in group where restored { restoredAny = true }
             return restoredAny
@@ -212,6 +225,7 @@ public final class Restorer: Sendable {
         // Owner-only until its metadata is applied, after its contents.
         try directory.makeDirectory(node.name, mode: 0o700)
         let child = try directory.openDirectory(node.name)
+        batch.withLock { $0.foldersOpened += 1 }
         var restoredInside = false
         if let subtree = node.subtree {
             restoredInside = try await restoreTree(subtree, in: Context(directory: child, relative: relative, snapshotPath: path))
@@ -221,7 +235,7 @@ public final class Restorer: Sendable {
             try? directory.remove(node.name)
             return false
         }
-        try directory.applyMetadata(node.name, of: node, owner: options.restoreOwners, names: names)
+        batch.withLock { $0.folders.append((directory, node, path)) }
         count(node)
         return true
     }
@@ -250,53 +264,60 @@ public final class Restorer: Sendable {
         } else {
             file = try directory.createFile(node.name, mode: 0o600)
         }
-        let failures = try await writeContent(node.content, to: file)
+        // At its final size now: holes stay holes, and content fills in later.
         try file.truncate(to: node.size)
-        try directory.applyMetadata(node.name, of: node, owner: options.restoreOwners, names: names)
-        if !failures.isEmpty {
-            problem(path, failures.joined(separator: "; "))
-        } else if options.verify {
-            if let mismatch = try verify(node, in: directory) {
-                problem(path, "verification failed: \(mismatch)")
-            } else {
-                report.withLock { $0.verifiedFiles += 1 }
+        batch.withLock { $0.files.append(PendingFile(directory: directory, node: node, path: path)) }
+    }
+
+    private func batchIsFull() -> Bool {
+        batch.withLock { $0.files.count >= options.maxBatchFiles || $0.foldersOpened >= maxBatchFolders }
+    }
+
+    /// Writes the content of the batch's files, then gives files and folders
+    /// their metadata. One batch at a time: a folder's metadata must not go on
+    /// while its files are still being written by another.
+    private func finishBatch(onlyIfFull: Bool) async throws {
+        await batchGate.acquire()
+        defer { batchGate.release() }
+        if onlyIfFull, !batchIsFull() { return }  // another walker finished it meanwhile
+        let (files, folders) = batch.withLock { batch in
+            defer { batch = Batch() }
+            return (batch.files, batch.folders)
+        }
+        let writer = ContentWriter(repository: repository, files: files) { [self] count in
+            report.withLock { $0.bytesWritten += UInt64(count) }
+        }
+        let failures = files.isEmpty ? [:] : try await writer.run(concurrency: options.loadConcurrency)
+        for (index, file) in files.enumerated() {
+            do {
+                try file.directory.applyMetadata(file.node.name, of: file.node, owner: options.restoreOwners, names: names)
+                if let reasons = failures[index] {
+                    problem(file.path, reasons.joined(separator: "; "))
+                } else if options.verify {
+                    if let mismatch = try verify(file.node, in: file.directory) {
+                        problem(file.path, "verification failed: \(mismatch)")
+                    } else {
+                        report.withLock { $0.verifiedFiles += 1 }
+                    }
+                }
+            } catch let error as FileSystemError {
+                problem(file.path, "\(error)")
+            }
+        }
+        for folder in folders {
+            do {
+                try folder.directory.applyMetadata(folder.node.name, of: folder.node, owner: options.restoreOwners, names: names)
+            } catch let error as FileSystemError {
+                problem(folder.path, "\(error)")
             }
         }
     }
 
-    /// Writes every chunk at its offset, in parallel. A chunk that cannot be
-    /// loaded is reported (and left as zeros) while the others are written.
-    private func writeContent(_ content: [ContentPiece], to file: OpenFile) async throws -> [String] {
-        try await withThrowingTaskGroup(of: String?.self) { group in
-            var failures = [String]()
-            var inFlight = 0
-            var offset: UInt64 = 0
-            for piece in content {
-                let at = offset
-                offset += piece.length
-                guard case .chunk(let id, _) = piece else { continue }
-                await chunkSlots.acquire()
-                group.addTask { [self] in
-                    defer { chunkSlots.release() }
-                    let data: Data
-                    do {
-                        data = try await repository.loadBlob(id)
-                    } catch {
-                        return "bytes \(at)-\(at + piece.length): \(error)"
-                    }
-                    try await BlockingIOPool.shared.run { try data.withUnsafeBytes { try file.write($0, at: at) } }
-                    report.withLock { $0.bytesWritten += UInt64(data.count) }
-                    return nil
-                }
-                inFlight += 1
-                while inFlight > options.chunkConcurrency, let result = try await group.next() {
-                    if let failure = result { failures.append(failure) }
-                    inFlight -= 1
-                }
-            }
-            for try await failure in group { if let failure { failures.append(failure) } }
-            return failures
-        }
+    /// Half the descriptors this process may open, within reason.
+    private static func folderBudget() -> Int {
+        var limit = rlimit()
+        guard getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 4096 }
+        return min(4096, max(64, (Int(clamping: limit.rlim_cur) - 128) / 2))
     }
 
     /// Re-reads a restored file and checks each chunk against its keyed id and each hole for zeros.

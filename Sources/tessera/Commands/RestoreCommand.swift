@@ -60,7 +60,7 @@ struct RestoreCommand: AsyncParsableCommand {
             options.dryRun = dryRun
             options.verify = verify
             options.overwrite = policy
-            if let connections = stack.connections { options.chunkConcurrency = max(options.chunkConcurrency, connections) }
+            if let connections = stack.connections { options.loadConcurrency = max(options.loadConcurrency, connections) }
             let reporter = RestoreReporter(output: output, dryRun: dryRun)
             let restorer = try Restorer(repository: repository, options: options, observer: reporter)
             if !dryRun { output.info("restoring snapshot \(id.short) of \(snapshot.pathStrings.joined(separator: ", ")) to \(target)") }
