@@ -28,6 +28,10 @@ struct WindowedReadBackendTests {
         // Whole loads and other kinds of object are not windowed.
         _ = try await windowed.load(pack)
         #expect(counting.counts.load == 1)
+        // Nor are long ranges (a quarter window or more), even inside a cached window.
+        let long = try await windowed.load(pack, range: 1000..<(17 << 10))
+        #expect(long == data.subdata(in: 1000..<(17 << 10)))
+        #expect(counting.counts.loadRange == 5, "\(counting.counts)")
     }
 
     @Test("No more than `capacity` windows are kept")

@@ -13,8 +13,9 @@ import TesseraCore
 /// Concurrent loads that need the same window share one fetch. Memory is
 /// bounded: at most `capacity` windows are kept. Objects are immutable
 /// (invariant 5), so a cached window never goes stale. Whole-object loads,
-/// other kinds of object, ranges larger than a window and ranges outside
-/// the object go straight to the inner backend.
+/// other kinds of object, ranges outside the object and long ranges (a
+/// quarter of a window or more: the caller has planned its reads, as a
+/// restore does) go straight to the inner backend.
 public final class WindowedReadBackend: Backend {
     public let inner: any Backend
     public let windowSize: Int64
@@ -47,7 +48,7 @@ public final class WindowedReadBackend: Backend {
     public var location: String { inner.location }
 
     public func load(_ handle: ObjectHandle, range: Range<Int64>?) async throws -> Data {
-        guard let range, handle.kind == .data, range.lowerBound >= 0, !range.isEmpty, Int64(range.count) <= windowSize else {
+        guard let range, handle.kind == .data, range.lowerBound >= 0, !range.isEmpty, Int64(range.count) < windowSize / 4 else {
             return try await inner.load(handle, range: range)
         }
         let size = try await size(of: handle)
