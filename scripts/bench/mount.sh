@@ -96,8 +96,11 @@ done
 CORPUS="$BENCH_DIR/corpus"
 REPOS="$BENCH_DIR/repos"
 MNTS="$BENCH_DIR/mnt"
-COPIES="$BENCH_DIR/copy"
-RESTORE="$BENCH_DIR/restore"
+# Copies out of the mounts and the restore land on one scratch file system
+# (scratch_filesystem in scripts/lib/bench-tools.sh says why).
+OUTPUT="$BENCH_DIR/output"
+COPIES="$OUTPUT/copy"
+RESTORE="$OUTPUT/restore"
 LOGS="$BENCH_DIR/logs-mount"
 RESULTS="$BENCH_DIR/results-mount.md"
 TESSERA_CACHE="$BENCH_DIR/tessera-cache"
@@ -250,6 +253,7 @@ on_exit() {
     else
         cleanup_big
     fi
+    release_scratch_filesystem "$OUTPUT"
     if [[ $status -ne 0 ]]; then
         log "error: the benchmark stopped early (status $status); logs are in $LOGS"
     fi
@@ -781,6 +785,8 @@ main() {
     rm -rf "$LOGS" "$RESULTS"
     mkdir -p "$LOGS"
     cleanup_big
+    scratch_filesystem "$OUTPUT" 12G
+    SETUP_LINES+=("copies and restores written to: $SCRATCH_FS")
     mkdir -p "$REPOS" "$MNTS" "$COPIES" "$RESTORE"
     trap on_exit EXIT
     trap 'exit 130' INT

@@ -31,6 +31,8 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 source "$ROOT/scripts/lib/deps.sh"
 # shellcheck source=scripts/lib/timeit.sh
 source "$ROOT/scripts/lib/timeit.sh"
+# shellcheck source=scripts/lib/bench-tools.sh
+source "$ROOT/scripts/lib/bench-tools.sh"
 
 BENCH_DIR=${BENCH_DIR:-/tmp/tessera-bench-s3}
 BENCH_SRC=${BENCH_SRC:-/usr/share/man}
@@ -51,22 +53,13 @@ if [[ -z ${TESSERA_BIN:-} ]]; then
     fi
 fi
 
-if mountpoint -q "$BENCH_DIR/restore" 2>/dev/null; then umount "$BENCH_DIR/restore"; fi
+release_scratch_filesystem "$BENCH_DIR/restore"
 rm -rf "$BENCH_DIR"
 mkdir -p "$BENCH_DIR"/{logs,restore}
-# Restores go to a fresh journaled ext4 (a loop image), when we may mount
-# one: ext4 without a journal (this machine's root) scans the inodes freed
-# in the last 30-60 s on every create, so restoring 21,000 files right after
-# the test suite or a previous run took 4-8 s of system time instead of 1,
-# measuring the disk's history rather than the tools.
-if [[ $(id -u) == 0 ]] && command -v mkfs.ext4 >/dev/null; then
-    truncate -s 4G "$BENCH_DIR/restore.img"
-    mkfs.ext4 -q -F "$BENCH_DIR/restore.img"
-    mount -o loop "$BENCH_DIR/restore.img" "$BENCH_DIR/restore"
-    restore_fs="fresh ext4 with journal (loop image)"
-else
-    restore_fs="$(stat -f -c %T "$BENCH_DIR")"
-fi
+# Restores go to a fresh journaled ext4 when we may mount one (see
+# scratch_filesystem in scripts/lib/bench-tools.sh for why).
+scratch_filesystem "$BENCH_DIR/restore" 8G
+restore_fs=$SCRATCH_FS
 CORPUS="$BENCH_DIR/corpus"
 mkdir -p "$CORPUS"
 IFS=: read -r -a sources <<<"$BENCH_SRC"
@@ -89,7 +82,7 @@ endpoint=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["endp
 cleanup() {
     exec 7>&- 8>&-
     wait "$moto_pid" "$proxy_pid" 2>/dev/null || true
-    if mountpoint -q "$BENCH_DIR/restore"; then umount "$BENCH_DIR/restore"; fi
+    release_scratch_filesystem "$BENCH_DIR/restore"
 }
 trap cleanup EXIT
 
