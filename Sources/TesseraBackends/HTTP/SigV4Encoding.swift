@@ -1,3 +1,5 @@
+import TesseraCore
+
 /// The URI encoding rules of AWS Signature Version 4, as S3 applies them.
 ///
 /// Every byte except the unreserved characters `A-Z a-z 0-9 - _ . ~` is
@@ -35,7 +37,7 @@ public enum SigV4Encoding {
         var index = 0
         while index < bytes.count {
             if bytes[index] == UInt8(ascii: "%"), index + 2 < bytes.count,
-               let high = hexValue(bytes[index + 1]), let low = hexValue(bytes[index + 2]) {
+               let high = HexCoding.digitValue(bytes[index + 1]), let low = HexCoding.digitValue(bytes[index + 2]) {
                 out.append(high << 4 | low)
                 index += 3
             } else {
@@ -93,13 +95,4 @@ public enum SigV4Encoding {
     }
 
     private static let hexDigits: [UInt8] = Array("0123456789ABCDEF".utf8)
-
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): return byte - UInt8(ascii: "A") + 10
-        default: return nil
-        }
-    }
 }

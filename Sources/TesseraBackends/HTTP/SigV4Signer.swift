@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import TesseraCore
 
 /// AWS Signature Version 4 for requests signed in the `Authorization`
 /// header, with the body hashed in one piece (or `UNSIGNED-PAYLOAD`).
@@ -119,7 +120,7 @@ public struct SigV4Signer: Sendable {
     /// Step 3: the hex signature of `stringToSign`.
     public func signature(stringToSign: String, date: Date) -> String {
         let mac = HMAC<SHA256>.authenticationCode(for: Data(stringToSign.utf8), using: signingKey(date: date))
-        return SigV4Hex.encode(mac)
+        return HexCoding.encode(mac)
     }
 
     /// `HMAC("AWS4" + secret, yyyymmdd)` → region → service → `aws4_request`.
