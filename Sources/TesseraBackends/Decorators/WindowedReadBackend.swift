@@ -27,15 +27,14 @@ public final class WindowedReadBackend: Backend {
     }
 
     private struct State {
-        var loaded: [WindowKey: Data] = [:]
-        /// Least recently used first.
-        var order: [WindowKey] = []
+        /// Each window costs 1: `capacity` counts windows.
+        var loaded: LRUCache<WindowKey, Data>
         var loading: [WindowKey: Task<Data, Error>] = [:]
         /// Sizes of packs seen, to keep the last window inside the object.
         var sizes: [ObjectHandle: Int64] = [:]
     }
 
-    private let state = Mutex(State())
+    private let state: Mutex<State>
     private static let maxRememberedSizes = 65_536
 
     /// 4 windows of 32 MiB: at most 128 MiB of pack data held.
@@ -43,6 +42,7 @@ public final class WindowedReadBackend: Backend {
         self.inner = inner
         self.windowSize = Int64(max(1, windowSize))
         self.capacity = max(1, capacity)
+        self.state = Mutex(State(loaded: LRUCache(capacity: self.capacity)))
     }
 
     public var location: String { inner.location }
@@ -95,11 +95,7 @@ public final class WindowedReadBackend: Backend {
             case task(Task<Data, Error>, owner: Bool)
         }
         let found = state.withLock { state -> Found in
-            if let data = state.loaded[key] {
-                if let position = state.order.firstIndex(of: key) { state.order.remove(at: position) }
-                state.order.append(key)
-                return .data(data)
-            }
+            if let data = state.loaded.value(for: key) { return .data(data) }
             if let task = state.loading[key] { return .task(task, owner: false) }
             let start = key.index * windowSize
             let end = min(start + windowSize, objectSize)
@@ -126,11 +122,7 @@ public final class WindowedReadBackend: Backend {
     private func keep(_ data: Data, for key: WindowKey) {
         state.withLock { state in
             state.loading.removeValue(forKey: key)
-            state.loaded[key] = data
-            state.order.append(key)
-            while state.order.count > capacity {
-                state.loaded.removeValue(forKey: state.order.removeFirst())
-            }
+            state.loaded.insert(data, for: key, cost: 1)
         }
     }
 
@@ -143,8 +135,7 @@ public final class WindowedReadBackend: Backend {
     public func delete(_ handle: ObjectHandle) async throws {
         state.withLock { state in
             state.sizes.removeValue(forKey: handle)
-            for key in state.loaded.keys where key.handle == handle { state.loaded.removeValue(forKey: key) }
-            state.order.removeAll { $0.handle == handle }
+            for key in Array(state.loaded.keys) where key.handle == handle { state.loaded.remove(key) }
         }
         try await inner.delete(handle)
     }

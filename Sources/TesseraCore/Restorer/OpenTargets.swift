@@ -4,39 +4,23 @@ import Synchronization
 /// small LRU: a batch may hold tens of thousands of files, and descriptors run out.
 final class OpenTargets: Sendable {
     private let files: [PendingFile]
-    private let capacity: Int
-    private struct State {
-        var open: [Int: (file: OpenFile, used: UInt64)] = [:]
-        var clock: UInt64 = 0
-    }
-    private let state = Mutex(State())
+    /// Writers still holding an evicted file keep it open until they are done.
+    private let open: Mutex<LRUCache<Int, OpenFile>>
 
     init(_ files: [PendingFile], capacity: Int = 64) {
         self.files = files
-        self.capacity = capacity
+        self.open = Mutex(LRUCache(capacity: capacity))
     }
 
     func file(_ index: Int) throws -> OpenFile {
-        let cached = state.withLock { state -> OpenFile? in
-            state.clock += 1
-            guard let entry = state.open[index] else { return nil }
-            state.open[index] = (entry.file, state.clock)
-            return entry.file
-        }
-        if let cached { return cached }
+        if let cached = open.withLock({ $0.value(for: index) }) { return cached }
         let pending = files[index]
         let opened = try pending.directory.openFileForWriting(pending.node.name)
-        state.withLock { state in
-            state.open[index] = (opened, state.clock)
-            if state.open.count > capacity, let oldest = state.open.min(by: { $0.value.used < $1.value.used })?.key {
-                // Writers still holding it keep it open until they are done.
-                state.open.removeValue(forKey: oldest)
-            }
-        }
+        open.withLock { $0.insert(opened, for: index, cost: 1) }
         return opened
     }
 
     func close(_ index: Int) {
-        _ = state.withLock { $0.open.removeValue(forKey: index) }
+        open.withLock { $0.remove(index) }
     }
 }

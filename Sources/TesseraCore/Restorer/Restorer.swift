@@ -191,7 +191,7 @@ public final class Restorer: Sendable {
                 // Counted inside: a directory made only on the way to included entries may be removed again.
                 return try await restoreDirectory(node, in: directory, relative: relative, path: path)
             case .file:
-                try await restoreFile(node, in: directory, relative: relative, path: path)
+                try restoreFile(node, in: directory, relative: relative, path: path)
             case .symlink:
                 try directory.makeSymlink(node.name, target: node.linkTarget)
                 try directory.applyMetadata(node.name, of: node, owner: options.restoreOwners, names: names)
@@ -240,7 +240,7 @@ public final class Restorer: Sendable {
         return true
     }
 
-    private func restoreFile(_ node: Node, in directory: DirectoryHandle, relative: [UInt8], path: [UInt8]) async throws {
+    private func restoreFile(_ node: Node, in directory: DirectoryHandle, relative: [UInt8], path: [UInt8]) throws {
         let file: OpenFile
         if node.links > 1 {
             // Claim and create under one lock, so a second link never races ahead of the first file.

@@ -1,5 +1,5 @@
 import Testing
-@testable import TesseraMount
+@testable import TesseraCore
 
 @Suite("LRU cache")
 struct LRUCacheTests {

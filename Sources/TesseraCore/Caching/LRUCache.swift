@@ -3,7 +3,7 @@
 /// Not thread-safe: owners keep it inside a `Mutex`. Entries live in an array
 /// linked into a recency list by index, so a hit or an insertion is O(1) and
 /// eviction never scans.
-struct LRUCache<Key: Hashable, Value> {
+public struct LRUCache<Key: Hashable, Value> {
     private struct Entry {
         var key: Key
         var value: Value
@@ -12,32 +12,35 @@ struct LRUCache<Key: Hashable, Value> {
         var older: Int?
     }
 
-    let capacity: Int
-    private(set) var totalCost = 0
+    public let capacity: Int
+    public private(set) var totalCost = 0
     private var entries: [Entry?] = []
     private var freeSlots: [Int] = []
     private var slots: [Key: Int] = [:]
     private var newest: Int?
     private var oldest: Int?
 
-    init(capacity: Int) { self.capacity = capacity }
+    public init(capacity: Int) { self.capacity = capacity }
 
-    var count: Int { slots.count }
+    public var count: Int { slots.count }
+
+    /// The keys held, in no particular order.
+    public var keys: Dictionary<Key, Int>.Keys { slots.keys }
 
     /// The value for `key`, marking it the most recently used.
-    mutating func value(for key: Key) -> Value? {
+    public mutating func value(for key: Key) -> Value? {
         guard let slot = slots[key] else { return nil }
         moveToFront(slot)
         return entries[slot]?.value
     }
 
-    func contains(_ key: Key) -> Bool { slots[key] != nil }
+    public func contains(_ key: Key) -> Bool { slots[key] != nil }
 
     /// Inserts or replaces; evicts the least recently used entries until the
     /// total cost fits, and returns their keys. A value costing more than the
     /// whole capacity is not kept.
     @discardableResult
-    mutating func insert(_ value: Value, for key: Key, cost: Int) -> [Key] {
+    public mutating func insert(_ value: Value, for key: Key, cost: Int) -> [Key] {
         remove(key)
         guard cost <= capacity else { return [] }
         let entry = Entry(key: key, value: value, cost: cost, newer: nil, older: newest)
@@ -62,7 +65,7 @@ struct LRUCache<Key: Hashable, Value> {
         return evicted
     }
 
-    mutating func remove(_ key: Key) {
+    public mutating func remove(_ key: Key) {
         guard let slot = slots.removeValue(forKey: key), let entry = entries[slot] else { return }
         unlink(slot, entry)
         entries[slot] = nil
