@@ -26,4 +26,12 @@ static inline struct fuse_args tessera_fuse_args(int argc, char **argv) {
     return args;
 }
 
+/* Stores `size` bytes at `offset` of inode `ino` in the kernel's page cache
+   (fuse_lowlevel_notify_store with one memory buffer). 0 or -errno. */
+static inline int tessera_fuse_notify_store(struct fuse_session *se, fuse_ino_t ino, off_t offset, const void *data, size_t size) {
+    struct fuse_bufvec buffer = FUSE_BUFVEC_INIT(size);
+    buffer.buf[0].mem = (void *)data;
+    return fuse_lowlevel_notify_store(se, ino, offset, &buffer, (enum fuse_buf_copy_flags)0);
+}
+
 #endif

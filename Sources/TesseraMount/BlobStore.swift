@@ -11,7 +11,14 @@ import TesseraCore
 final class BlobStore: Sendable {
     private let repository: Repository
     private let memory: Mutex<LRUCache<ID, Data>>
-    private let inFlight = Mutex<[ID: Task<Data, Error>]>([:])
+    private let inFlight = Mutex<[ID: Flight]>([:])
+
+    /// A load on its way: of one blob, or of a run of neighbours in a pack
+    /// (read-ahead), which a read of any of them waits for instead of loading again.
+    private enum Flight {
+        case blob(Task<Data, Error>)
+        case run(Task<[ID: Data], Never>)
+    }
     private let disk: SealedBlobDiskCache?
     /// Backend loads at once: enough to hide latency, few enough to bound memory.
     private let backendLoads: AsyncSemaphore
@@ -26,24 +33,22 @@ final class BlobStore: Sendable {
 
     var statistics: MountStatistics { counters.withLock { $0 } }
 
-    /// Whether `id` is decoded in memory right now (tests and read-ahead use it).
-    func isCached(_ id: ID) -> Bool { memory.withLock { $0.contains(id) } }
-
     /// The decoded blob if it is in memory, without waiting for anything.
     func cachedData(_ id: ID) -> Data? { memory.withLock { $0.value(for: id) } }
 
     func data(_ id: ID) async throws -> Data {
         if let hit = memory.withLock({ $0.value(for: id) }) { return hit }
-        return try await flight(id).value
+        switch flight(id) {
+        case .blob(let task):
+            return try await task.value
+        case .run(let task):
+            // A blob the run could not decode is loaded on its own (another copy, a log line).
+            if let data = await task.value[id] { return data }
+            return try await load(id)
+        }
     }
 
-    /// Starts loading `id` into the memory cache unless it is there or on its way.
-    func prefetch(_ id: ID) {
-        guard !isCached(id) else { return }
-        _ = flight(id)
-    }
-
-    private func flight(_ id: ID) -> Task<Data, Error> {
+    private func flight(_ id: ID) -> Flight {
         inFlight.withLock { flights in
             if let running = flights[id] { return running }
             let task = Task {
@@ -52,9 +57,62 @@ final class BlobStore: Sendable {
                 self.memory.withLock { _ = $0.insert(data, for: id, cost: data.count) }
                 return data
             }
-            flights[id] = task
-            return task
+            flights[id] = .blob(task)
+            return .blob(task)
         }
+    }
+
+    /// Plans reads for `chunks` grouped by pack (neighbouring blobs in one
+    /// range request); chunks no pack holds are left out.
+    func plan(_ chunks: [(id: ID, length: UInt32)]) -> ContentPlan? {
+        guard let locations = try? repository.index.firstLocations(of: chunks.map(\.id)) else { return nil }
+        return try? ContentPlan(files: chunks.map { [.chunk($0.id, length: $0.length)] }, mergeGap: 256 << 10) { locations[$0] }
+    }
+
+    /// The blobs of one planned read, decoded: one range load for all of
+    /// them. A blob that cannot be decoded is left out (the reader's own
+    /// request then fails with EIO and a log line).
+    func decodedRun(_ read: ContentPlan.PackRead) async -> [ID: Data] {
+        // Blobs already in memory or on their way are not decoded twice.
+        let ids = read.blobs.map(\.location.blob.id)
+        let cached = memory.withLock { cache in Set(ids.filter { cache.contains($0) }) }
+        let (run, registered, elsewhere) = inFlight.withLock { flights -> (Task<[ID: Data], Never>, [ID], [ID]) in
+            let elsewhere = ids.filter { flights[$0] != nil || cached.contains($0) }
+            let skipped = Set(elsewhere)
+            let run = Task { await loadRun(read, skipping: skipped) }
+            let registered = ids.filter { !skipped.contains($0) }
+            for id in registered { flights[id] = .run(run) }
+            return (run, registered, elsewhere)
+        }
+        var decoded = await run.value
+        for id in elsewhere { decoded[id] = try? await data(id) }
+        // Kept in memory too: the kernel may ask for a page next to the stored ones.
+        memory.withLock { cache in
+            for (id, data) in decoded { _ = cache.insert(data, for: id, cost: data.count) }
+        }
+        inFlight.withLock { flights in
+            for id in registered { flights.removeValue(forKey: id) }
+        }
+        return decoded
+    }
+
+    private func loadRun(_ read: ContentPlan.PackRead, skipping skipped: Set<ID>) async -> [ID: Data] {
+        await backendLoads.acquire()
+        let sealed = try? await repository.loadPackRange(read.pack, read.range)
+        backendLoads.release()
+        guard let sealed else { return [:] }
+        counters.withLock {
+            $0.blobsLoaded += read.blobs.count - skipped.count
+            $0.bytesLoaded += Int64(sealed.count)
+        }
+        var decoded = [ID: Data]()
+        for blob in read.blobs where !skipped.contains(blob.location.blob.id) {
+            guard let bytes = try? read.sealedBytes(of: blob, in: sealed),
+                  let data = try? repository.decodeBlob(bytes, at: blob.location) else { continue }
+            decoded[blob.location.blob.id] = data
+            disk?.store(blob.location.blob.id, sealed: bytes)
+        }
+        return decoded
     }
 
     private func load(_ id: ID) async throws -> Data {

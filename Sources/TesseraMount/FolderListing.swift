@@ -20,6 +20,7 @@ enum FolderListing {
             let item: MountedItem
             let number: UInt64
             var counts = false
+            var listed: Int?
             switch position {
             case 0:
                 (name, item, number) = (Array(".".utf8), own.item, folder)
@@ -29,7 +30,9 @@ enum FolderListing {
             default:
                 let child = children[position - 2]
                 (name, item) = (child.name, child.item)
-                number = fileSystem.inodes.number(for: item, parent: folder, name: name)
+                // A snapshot's entries are numbered by their place in the listing.
+                if case .node = item { listed = position - 2 }
+                number = fileSystem.inodes.number(for: item, parent: folder, name: name, position: listed)
                 counts = plus
             }
             let attributes = fileSystem.attributes.attributes(of: item, number: number)
@@ -55,7 +58,7 @@ enum FolderListing {
             }
             guard needed <= size - used else { break }
             // readdirplus hands the kernel an entry: that is a lookup it will forget later.
-            if counts { _ = fileSystem.inodes.lookUp(item, parent: folder, name: name, known: number) }
+            if counts { _ = fileSystem.inodes.lookUp(item, parent: folder, name: name, position: listed, known: number) }
             used += needed
             position += 1
         }

@@ -50,6 +50,7 @@ public final class FuseMount: Sendable {
         }
         let pointer = SessionPointer(raw: raw)
         session.withLock { $0 = pointer }
+        fileSystem.kernel.attach(KernelPageCache.SessionHandle(raw: raw))
         onMounted()
 
         let result: Int32 = await withCheckedContinuation { continuation in
@@ -60,6 +61,8 @@ public final class FuseMount: Sendable {
             thread.start()
         }
         session.withLock { $0 = nil }
+        fileSystem.stopFeeds()
+        fileSystem.kernel.attach(nil)
         fuse_session_unmount(raw)
         fuse_session_destroy(raw)
         Unmanaged<SnapshotFileSystem>.fromOpaque(userdata).release()

@@ -16,6 +16,14 @@ enum FuseOperations {
             if connection.pointee.capable & UInt32(FUSE_CAP_CACHE_SYMLINKS) != 0 {
                 connection.pointee.want |= UInt32(FUSE_CAP_CACHE_SYMLINKS)
             }
+            // Every listing hands the kernel its entries' attributes (not only
+            // the first, as the adaptive mode does): no lookup per file when a
+            // copy opens them, and read-ahead can store pages for files the
+            // kernel knows.
+            if connection.pointee.capable & UInt32(FUSE_CAP_READDIRPLUS) != 0 {
+                connection.pointee.want |= UInt32(FUSE_CAP_READDIRPLUS)
+                connection.pointee.want &= ~UInt32(FUSE_CAP_READDIRPLUS_AUTO)
+            }
             // Files need no open handle: answering the first open with ENOSYS
             // tells the kernel to skip opens and releases from then on (and
             // keep the page cache, as keep_cache does).
@@ -78,6 +86,7 @@ enum FuseOperations {
             let handle = number
             let request = FuseRequest(raw: raw)
             let start = UInt64(max(offset, 0))
+            fileSystem.noteRead(handle, offset: start, length: size)
             do {
                 if let data = try fileSystem.readFromMemory(handle, offset: start, length: size) {
                     return FuseReply.data(data).send(to: request)
@@ -134,6 +143,7 @@ enum FuseOperations {
             guard let raw, let name else { return }
             guard let fileSystem = FuseOperations.context(raw) else { return FuseRequest(raw: raw).reply(error: EIO) }
             let wanted = Array(UnsafeRawBufferPointer(start: name, count: strlen(name)))
+            fileSystem.noteTouched(number)
             FuseRequest(raw: raw).answerNow {
                 guard let attribute = try fileSystem.extendedAttributes(number).first(where: { $0.name == wanted }) else {
                     throw MountError.noAttribute
@@ -144,6 +154,7 @@ enum FuseOperations {
         ops.listxattr = { raw, number, size in
             guard let raw else { return }
             guard let fileSystem = FuseOperations.context(raw) else { return FuseRequest(raw: raw).reply(error: EIO) }
+            fileSystem.noteTouched(number)
             FuseRequest(raw: raw).answerNow {
                 // Names, each followed by a NUL, as listxattr(2) returns them.
                 let names = try fileSystem.extendedAttributes(number).reduce(into: Data()) { $0.append(contentsOf: $1.name + [0]) }

@@ -5,9 +5,14 @@ import TesseraCore
 ///
 /// An entry lives from the first lookup until the kernel forgets it, so the
 /// table is as large as the kernel's inode cache, not the repository. Numbers
-/// are derived from what an entry is (its parent and name, or a hardlink's
-/// identity), so a forgotten inode comes back with the same number, and
-/// hardlinked files share one.
+/// are derived from what an entry is (its parent and name or position, or a
+/// hardlink's identity), so a forgotten inode comes back with the same
+/// number, and hardlinked files share one.
+///
+/// Inside a snapshot a folder's entries are numbered in listing order: `cp`
+/// copies a folder's entries sorted by inode number (gnulib's savedir), so
+/// it then copies in the order the backup stored the data, reading forward
+/// through the packs, and read-ahead across files guesses the next file right.
 final class InodeTable: Sendable {
     static let rootNumber: UInt64 = 1
 
@@ -23,6 +28,9 @@ final class InodeTable: Sendable {
     /// What makes two lookups the same inode.
     enum Identity: Hashable, Sendable {
         case path(parent: UInt64, name: [UInt8])
+        /// An entry of a snapshot's folder, by its place in the folder's
+        /// sorted, never-changing listing.
+        case listed(parent: UInt64, position: Int)
         case hardlink(snapshotRoot: UInt64, device: UInt64, inode: UInt64)
     }
 
@@ -37,10 +45,13 @@ final class InodeTable: Sendable {
 
     func entry(_ number: UInt64) -> Entry? { entries.withLock { $0[number] } }
 
-    static func identity(of item: MountedItem, parent: UInt64, name: [UInt8]) -> Identity {
+    /// `position` is the entry's place in its folder's listing, when it is in a snapshot.
+    static func identity(of item: MountedItem, parent: UInt64, name: [UInt8], position: Int?) -> Identity {
         switch item {
         case .node(let node, let snapshotRoot) where node.type == .file && node.links > 1:
             return .hardlink(snapshotRoot: snapshotRoot, device: node.device, inode: node.inode)
+        case .node where position != nil:
+            return .listed(parent: parent, position: position ?? 0)
         case .virtualLink(let target, _):
             // The kernel caches a symlink's target with its inode: when `latest`
             // moves, it must become a new inode, or the old target stays.
@@ -55,16 +66,16 @@ final class InodeTable: Sendable {
     }
 
     /// The number `item` has (or would have) under `parent`, without counting a lookup.
-    func number(for item: MountedItem, parent: UInt64, name: [UInt8]) -> UInt64 {
-        let identity = Self.identity(of: item, parent: parent, name: name)
+    func number(for item: MountedItem, parent: UInt64, name: [UInt8], position: Int?) -> UInt64 {
+        let identity = Self.identity(of: item, parent: parent, name: name, position: position)
         return entries.withLock { Self.freeNumber(for: identity, in: $0) }
     }
 
     /// Records one kernel lookup of `item` and returns its number. `known`
     /// is the number `number(for:)` gave moments before (readdirplus asks
     /// first, then counts), so the name is not hashed twice; it is checked.
-    func lookUp(_ item: MountedItem, parent: UInt64, name: [UInt8], known: UInt64? = nil) -> UInt64 {
-        let identity = Self.identity(of: item, parent: parent, name: name)
+    func lookUp(_ item: MountedItem, parent: UInt64, name: [UInt8], position: Int?, known: UInt64? = nil) -> UInt64 {
+        let identity = Self.identity(of: item, parent: parent, name: name, position: position)
         return entries.withLock { table in
             let number: UInt64
             if let known, known > Self.rootNumber, table[known].map({ $0.identity == identity }) ?? true {
@@ -112,15 +123,29 @@ final class InodeTable: Sendable {
         return "/" + components.reversed().joined(separator: "/")
     }
 
-    /// A number derived from the identity; on the rare hash collision with a
+    /// A number derived from the identity; on the rare collision with a
     /// different live entry, the next candidate. 0 and 1 are reserved.
     private static func freeNumber(for identity: Identity, in table: [UInt64: Entry]) -> UInt64 {
-        var hasher = Hasher()
-        hasher.combine(identity)
-        var candidate = UInt64(bitPattern: Int64(hasher.finalize()))
+        var candidate: UInt64
+        if case .listed(let parent, let position) = identity {
+            // The folder picks a range of 2^24 numbers; the position is the offset in it.
+            candidate = mixed(parent) << 24 | UInt64(truncatingIfNeeded: position) & 0xFF_FFFF
+        } else {
+            var hasher = Hasher()
+            hasher.combine(identity)
+            candidate = UInt64(bitPattern: Int64(hasher.finalize()))
+        }
         while true {
             if candidate > rootNumber, table[candidate]?.identity ?? identity == identity { return candidate }
             candidate = candidate &* 6364136223846793005 &+ 1442695040888963407
         }
+    }
+
+    /// splitmix64's finalizer: spreads folders' number ranges apart.
+    private static func mixed(_ value: UInt64) -> UInt64 {
+        var z = value &+ 0x9E37_79B9_7F4A_7C15
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }

@@ -11,7 +11,8 @@ public struct MountOptions: Sendable {
     public var diskCacheBytes = 0
     /// Where the disk cache lives (one folder per repository).
     public var diskCacheFolder: String?
-    /// The most a sequential reader gets ahead of itself, in bytes.
+    /// How far read-ahead gets ahead of a reader going through a file or a
+    /// folder (stored in the kernel's page cache), in bytes; 0 turns it off.
     public var readAheadBytes = 16 << 20
     /// Blob loads from the backend at once.
     public var parallelLoads = 8

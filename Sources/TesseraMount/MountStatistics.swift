@@ -6,6 +6,8 @@ public struct MountStatistics: Sendable {
     public var bytesLoaded: Int64 = 0
     /// Blobs found in the disk cache instead.
     public var diskCacheHits = 0
+    /// File bytes stored in the kernel's page cache ahead of readers.
+    public var bytesReadAhead: Int64 = 0
 
     public init() {}
 }

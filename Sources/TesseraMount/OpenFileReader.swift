@@ -2,8 +2,8 @@ import Foundation
 import Synchronization
 import TesseraCore
 
-/// One open file in the mount: maps byte ranges to the chunks that hold them
-/// and notices sequential reading, to load ahead of the reader.
+/// One open file in the mount: maps byte ranges to the chunks that hold them.
+/// (Reading ahead is the folder's `FolderFeed`.)
 final class OpenFileReader: Sendable {
     let number: UInt64
     let size: UInt64
@@ -11,16 +11,8 @@ final class OpenFileReader: Sendable {
     /// `starts[i]` is where piece `i` begins; one more entry for the end.
     private let starts: [UInt64]
     private let store: BlobStore
-    private let maximumReadAhead: UInt64
-    private let state = Mutex(ReadState())
 
-    private struct ReadState {
-        var expectedOffset: UInt64 = 0
-        /// Grows while reads stay sequential, like the kernel's own read-ahead.
-        var window: UInt64 = 0
-    }
-
-    init(number: UInt64, node: Node, store: BlobStore, maximumReadAhead: Int) {
+    init(number: UInt64, node: Node, store: BlobStore) {
         self.number = number
         self.size = node.size
         self.pieces = node.content
@@ -34,7 +26,6 @@ final class OpenFileReader: Sendable {
         starts.append(position)
         self.starts = starts
         self.store = store
-        self.maximumReadAhead = UInt64(maximumReadAhead)
     }
 
     /// The read served from memory alone, or nil when a chunk it needs is
@@ -51,14 +42,12 @@ final class OpenFileReader: Sendable {
                 chunks.append(nil)
             }
         }
-        readAhead(afterPiece: span.pieces.upperBound, offset: offset, end: span.end)
         return try assemble(span, chunks)
     }
 
     /// Up to `length` bytes at `offset`; fewer at the end of the file.
     func read(offset: UInt64, length: Int) async throws -> Data {
         guard let span = span(offset: offset, length: length) else { return Data() }
-        readAhead(afterPiece: span.pieces.upperBound, offset: offset, end: span.end)
         // Each chunk's load starts now; the pieces are then joined in order.
         let loads = span.pieces.map { index -> Task<Data, Error>? in
             guard case .chunk(let id, _) = pieces[index] else { return nil }
@@ -115,22 +104,5 @@ final class OpenFileReader: Sendable {
             if starts[mid] <= offset { low = mid } else { high = mid - 1 }
         }
         return low
-    }
-
-    /// On sequential reads, loads the chunks of the next `window` bytes in the
-    /// background; the window doubles with each sequential read up to the maximum.
-    private func readAhead(afterPiece last: Int, offset: UInt64, end: UInt64) {
-        let window = state.withLock { state -> UInt64 in
-            let sequential = offset == state.expectedOffset
-            state.expectedOffset = end
-            state.window = sequential ? min(max(state.window * 2, 2 << 20), maximumReadAhead) : 0
-            return state.window
-        }
-        guard window > 0 else { return }
-        var index = last + 1
-        while index < pieces.count, starts[index] < end + window {
-            if case .chunk(let id, _) = pieces[index] { store.prefetch(id) }
-            index += 1
-        }
     }
 }

@@ -19,6 +19,11 @@ final class SnapshotFileSystem: Sendable {
     private let readers = Mutex(LRUCache<UInt64, OpenFileReader>(capacity: 256))
     private let openFolders = Mutex<[UInt64: [(name: [UInt8], item: MountedItem)]]>([:])
     private let nextHandle = Atomic<UInt64>(1)
+    /// Where decoded file contents go ahead of readers; the mount attaches its session.
+    let kernel = KernelPageCache()
+    /// Read-ahead runs through folders being copied, the most recent first.
+    private let feeds = Mutex<[FolderFeed]>([])
+    static let maximumFeeds = 4
     private let repositoryTotals = Mutex<(computed: Date, totals: LocalIndex.Totals)?>(nil)
 
     /// How long the kernel may keep entries and attributes: inside a snapshot
@@ -50,8 +55,8 @@ final class SnapshotFileSystem: Sendable {
 
     func lookUp(parent: UInt64, name: [UInt8]) async throws -> (number: UInt64, attributes: stat, item: MountedItem) {
         guard let entry = inodes.entry(parent) else { throw MountError.notFound }
-        guard let item = try await child(named: name, of: entry.item, number: parent) else { throw MountError.notFound }
-        let number = inodes.lookUp(item, parent: parent, name: name)
+        guard let (item, position) = try await child(named: name, of: entry.item, number: parent) else { throw MountError.notFound }
+        let number = inodes.lookUp(item, parent: parent, name: name, position: position)
         return (number, attributes.attributes(of: item, number: number), item)
     }
 
@@ -81,13 +86,17 @@ final class SnapshotFileSystem: Sendable {
         }
     }
 
-    private func child(named name: [UInt8], of item: MountedItem, number: UInt64) async throws -> MountedItem? {
+    /// The entry called `name`, with its place in the listing when the folder is a snapshot's.
+    private func child(named name: [UInt8], of item: MountedItem, number: UInt64) async throws -> (MountedItem, position: Int?)? {
         switch try source(of: item, number: number) {
         case .virtual(let folder):
             await refreshIfStale()
-            return layout.withLock { $0.listing(folder)?.item(named: name) }
+            return layout.withLock { $0.listing(folder)?.item(named: name) }.map { ($0, nil) }
         case .tree(let id, let snapshotRoot):
-            return try await tree(id).node(named: name).map { .node($0, snapshotRoot: snapshotRoot) }
+            let tree = try await tree(id)
+            let position = tree.position(of: name)
+            guard position < tree.nodes.count, tree.nodes[position].name == name else { return nil }
+            return (.node(tree.nodes[position], snapshotRoot: snapshotRoot), position)
         }
     }
 
@@ -168,39 +177,65 @@ final class SnapshotFileSystem: Sendable {
         guard case .node(let node, _) = entry.item, node.type == .file else {
             throw entry.item.isDirectory ? MountError(code: EISDIR) : MountError.invalid
         }
-        let reader = OpenFileReader(number: number, node: node, store: store, maximumReadAhead: options.readAheadBytes)
+        let reader = OpenFileReader(number: number, node: node, store: store)
         readers.withLock { _ = $0.insert(reader, for: number, cost: 1) }
-        prefetchFiles(after: entry)
         return reader
     }
 
     /// Checks that `number` is a file that can be read.
     func openFile(_ number: UInt64) throws { _ = try reader(for: number) }
 
-    /// Read-ahead across files: copying a folder (`cp -a`, rsync, a file
-    /// manager) opens its files one after another in listing order, and each
-    /// small file is one chunk, so the next files' chunks are loaded while
-    /// this one is read. Up to the read-ahead budget, and only from a listing
-    /// already in memory.
-    private func prefetchFiles(after entry: InodeTable.Entry) {
-        guard options.readAheadBytes > 0, let parent = inodes.entry(entry.parent) else { return }
-        guard case .tree(let treeID, _)? = try? source(of: parent.item, number: entry.parent),
+    // MARK: Read-ahead across files
+
+    /// A read the kernel had to ask for: it moves the folder's feed along, or
+    /// starts one when a file is read from its start. Only from a listing
+    /// already in memory (the read's own lookup loaded it).
+    func noteRead(_ number: UInt64, offset: UInt64, length: Int) {
+        guard options.readAheadBytes > 0, let entry = inodes.entry(number) else { return }
+        if let feed = feed(for: entry.parent) {
+            if let position = feed.entry(named: entry.name) { feed.reading(entry: position, offset: offset, length: length) }
+            return
+        }
+        guard offset == 0, let parent = inodes.entry(entry.parent),
+              case .tree(let treeID, let snapshotRoot)? = try? source(of: parent.item, number: entry.parent),
               let tree = trees.withLock({ $0.value(for: treeID) })
         else { return }
-        var index = tree.position(of: entry.name) + 1
-        var budget = UInt64(options.readAheadBytes)
-        var files = 0
-        while index < tree.nodes.count, budget > 0, files < 64 {
-            let node = tree.nodes[index]
-            index += 1
-            guard node.type == .file else { continue }
-            files += 1
-            for piece in node.content {
-                guard case .chunk(let id, let length) = piece, budget > 0 else { continue }
-                store.prefetch(id)
-                budget -= min(budget, UInt64(length))
-            }
+        let position = tree.position(of: entry.name)
+        guard position < tree.nodes.count, tree.nodes[position].name == entry.name else { return }
+        let feed = FolderFeed(folder: entry.parent, tree: tree, snapshotRoot: snapshotRoot, store: store, kernel: kernel,
+                              inodes: inodes, maximumBudget: options.readAheadBytes, entry: position, offset: offset)
+        let (started, evicted) = feeds.withLock { list -> (Bool, FolderFeed?) in
+            guard !list.contains(where: { $0.folder == entry.parent }) else { return (false, nil) }
+            list.insert(feed, at: 0)
+            return (true, list.count > Self.maximumFeeds ? list.removeLast() : nil)
         }
+        evicted?.stop()
+        if started { Task { await feed.run() } }
+    }
+
+    /// A file's extended attributes were asked for: a copy in progress moves on.
+    func noteTouched(_ number: UInt64) {
+        guard let entry = inodes.entry(number), let feed = feed(for: entry.parent),
+              let position = feed.entry(named: entry.name) else { return }
+        feed.touched(entry: position)
+    }
+
+    /// The feed running through `folder`, made the most recent.
+    private func feed(for folder: UInt64) -> FolderFeed? {
+        feeds.withLock { list in
+            guard let index = list.firstIndex(where: { $0.folder == folder }) else { return nil }
+            let feed = list[index]
+            if index > 0 { list.remove(at: index); list.insert(feed, at: 0) }
+            return feed
+        }
+    }
+
+    /// Ends every feed (the mount is going away).
+    func stopFeeds() {
+        feeds.withLock { list in
+            defer { list.removeAll() }
+            return list
+        }.forEach { $0.stop() }
     }
 
     /// A read answered from memory, or nil when it must wait for a load.
@@ -245,5 +280,9 @@ final class SnapshotFileSystem: Sendable {
         return totals
     }
 
-    var statistics: MountStatistics { store.statistics }
+    var statistics: MountStatistics {
+        var statistics = store.statistics
+        statistics.bytesReadAhead = kernel.bytesStored
+        return statistics
+    }
 }

@@ -182,6 +182,36 @@ struct MountTests {
         #expect(int(counts, "blobs_loaded") == blobs, "\(describe(stopped)) vs \(blobs) data blobs")
     }
 
+    @Test func copyingAFolderReadsAheadIntoThePageCacheAndLoadsEachChunkOnce() async throws {
+        let sandbox = try Sandbox()
+        try await sandbox.initRepository()
+        let source = sandbox.path("src")
+        try FS.mkdir(source)
+        // Small files of every size around a page, and a few of several chunks.
+        for index in 0..<300 {
+            try FS.write(source + String(format: "/f%03d", index), randomBytes(1 + index * 997 % 70_000, seed: UInt64(1000 + index)))
+        }
+        for index in 0..<3 { try FS.write(source + "/large\(index)", randomBytes((6 << 20) + 123 * index, seed: UInt64(2000 + index))) }
+        try #require(await sandbox.tessera(["backup", "-q", source]).status == 0)
+        let stats = await sandbox.tessera(["stats", "--json"])
+        let blobs = try #require(int(jsonObject(stats.stdout), "data_blobs"), "\(describe(stats))")
+
+        let mount = try await BackgroundMount(sandbox, at: sandbox.path("mnt"))
+        let copied = sandbox.path("cp")
+        let cp = try runTool("/bin/cp", ["-a", mount.point + "/snapshots/latest" + source, copied])
+        #expect(cp.status == 0, "cp -a: \(cp.output)")
+        let differences = try compareTrees(source: bytes(source), restored: bytes(copied))
+        #expect(differences.isEmpty, "cp -a copy differs:\n\(differences.joined(separator: "\n"))")
+        let stopped = await mount.stop()
+        let counts = try #require(summary(stopped), "no JSON summary: \(describe(stopped))")
+        // Most of the bytes reached cp through the page cache, stored before it asked.
+        let total = 300 * 35_000 + 3 * (6 << 20)
+        let readAhead = try #require(int(counts, "bytes_read_ahead"))
+        #expect(readAhead > total / 2, "only \(readAhead) of about \(total) bytes read ahead")
+        // Read-ahead and the kernel's own reads share loads: no chunk is fetched twice.
+        #expect(int(counts, "blobs_loaded") == blobs, "\(describe(stopped)) vs \(blobs) data blobs")
+    }
+
     @Test func aDamagedChunkFailsThatReadWithEIOAndNamesTheFile() async throws {
         let sandbox = try Sandbox()
         try await sandbox.initRepository(["--pack-size", "1"])

@@ -37,7 +37,7 @@ public final class BlockingIOPool: Sendable {
         }
     }
 
-    init(threads: Int) {
+    public init(threads: Int) {
         for index in 0..<threads {
             let thread = Thread { [self] in runJobs() }
             thread.name = "tessera-io-\(index)"

@@ -5,45 +5,45 @@ import Foundation
 /// blobs, and decodes each blob once however many files (or places in one
 /// file) hold it. Reading file by file instead fetches a pack again for every
 /// file that needs part of it, which over S3 means a request per file.
-struct ContentPlan: Sendable {
+public struct ContentPlan: Sendable {
     /// A place to write a chunk: a file of the batch and an offset in it.
-    struct Target: Sendable, Equatable {
-        var file: Int
-        var offset: UInt64
+    public struct Target: Sendable, Equatable {
+        public var file: Int
+        public var offset: UInt64
     }
 
     /// One blob and everywhere its plaintext goes.
-    struct BlobWrite: Sendable {
-        var location: LocalIndex.BlobLocation
-        var targets: [Target]
+    public struct BlobWrite: Sendable {
+        public var location: LocalIndex.BlobLocation
+        public var targets: [Target]
     }
 
     /// One contiguous range of a pack, and the blobs in it (by offset).
-    struct PackRead: Sendable {
-        var pack: ID
-        var range: Range<Int64>
-        var blobs: [BlobWrite]
+    public struct PackRead: Sendable {
+        public var pack: ID
+        public var range: Range<Int64>
+        public var blobs: [BlobWrite]
     }
 
     /// A chunk no pack holds, by the place it should have gone.
-    struct Missing: Sendable, Equatable {
-        var target: Target
-        var length: UInt64
-        var id: ID
+    public struct Missing: Sendable, Equatable {
+        public var target: Target
+        public var length: UInt64
+        public var id: ID
     }
 
-    var reads: [PackRead]
-    var missing: [Missing]
+    public var reads: [PackRead]
+    public var missing: [Missing]
 
     /// Blobs closer than this are read in one run: fetching a small gap costs
     /// less than another request.
-    static let defaultMergeGap: Int64 = 1 << 20
+    public static let defaultMergeGap: Int64 = 1 << 20
     /// Runs are cut at this length, so memory stays bounded whatever the pack size.
-    static let defaultMaxRead: Int64 = 32 << 20
+    public static let defaultMaxRead: Int64 = 32 << 20
 
     /// Plans the chunks of `files` (each a list of content pieces from offset 0).
     /// `locate` gives the pack location of a blob, nil when no pack holds it.
-    init(
+    public init(
         files: [[ContentPiece]],
         mergeGap: Int64 = defaultMergeGap,
         maxRead: Int64 = defaultMaxRead,
@@ -86,5 +86,17 @@ struct ContentPlan: Sendable {
         }
         self.reads = reads
         self.missing = missing
+    }
+}
+
+extension ContentPlan.PackRead {
+    /// The sealed bytes of `blob`, cut from `sealed` (the bytes of this read's range).
+    public func sealedBytes(of blob: ContentPlan.BlobWrite, in sealed: Data) throws -> Data {
+        let start = sealed.startIndex + Int(Int64(blob.location.blob.offset) - range.lowerBound)
+        let end = start + Int(blob.location.blob.length)
+        guard start >= sealed.startIndex, end <= sealed.endIndex else {
+            throw TesseraError.damaged(object: "pack \(pack.short)", detail: "shorter than its index says")
+        }
+        return sealed.subdata(in: start..<end)
     }
 }

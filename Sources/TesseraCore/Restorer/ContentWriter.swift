@@ -98,12 +98,7 @@ final class ContentWriter: Sendable {
 
     /// The blob's plaintext from the run that was read.
     private func decode(_ blob: ContentPlan.BlobWrite, in read: ContentPlan.PackRead, sealed: Data) throws -> Data {
-        let start = sealed.startIndex + Int(Int64(blob.location.blob.offset) - read.range.lowerBound)
-        let end = start + Int(blob.location.blob.length)
-        guard end <= sealed.endIndex else {
-            throw TesseraError.damaged(object: "pack \(read.pack.short)", detail: "shorter than its index says")
-        }
-        return try repository.decodeBlob(sealed.subdata(in: start..<end), at: blob.location)
+        try repository.decodeBlob(read.sealedBytes(of: blob, in: sealed), at: blob.location)
     }
 
     private func otherCopy(of blob: ContentPlan.BlobWrite, besides pack: ID, error: Error) async throws -> Data {

@@ -16,7 +16,7 @@ final class OpenTargets: Sendable {
         if let cached = open.withLock({ $0.value(for: index) }) { return cached }
         let pending = files[index]
         let opened = try pending.directory.openFileForWriting(pending.node.name)
-        open.withLock { $0.insert(opened, for: index, cost: 1) }
+        open.withLock { _ = $0.insert(opened, for: index, cost: 1) }
         return opened
     }
 

@@ -28,7 +28,7 @@ struct MountCommand: AsyncParsableCommand {
     @Option(name: .customLong("disk-cache-size"), help: ArgumentHelp("Disk space for downloaded data, in MiB (default: 1024 for remote repositories, 0 for local folders).", valueName: "MiB"))
     var diskCacheSize: Int?
 
-    @Option(name: .customLong("read-ahead"), help: ArgumentHelp("How far ahead of a sequential reader to load, in MiB.", valueName: "MiB"))
+    @Option(name: .customLong("read-ahead"), help: ArgumentHelp("How far ahead of a reader going through a file or a folder to load, in MiB (0: off).", valueName: "MiB"))
     var readAhead = 16
 
     func validate() throws {
@@ -74,9 +74,10 @@ struct MountCommand: AsyncParsableCommand {
                 output.jsonLine([
                     "message_type": .string("summary"), "blobs_loaded": .integer(Int64(statistics.blobsLoaded)),
                     "bytes_loaded": .integer(statistics.bytesLoaded), "disk_cache_hits": .integer(Int64(statistics.diskCacheHits)),
+                    "bytes_read_ahead": .integer(statistics.bytesReadAhead),
                 ])
             } else {
-                output.detail("unmounted; read \(statistics.blobsLoaded) blobs (\(statistics.bytesLoaded) bytes) from the repository, \(statistics.diskCacheHits) from the disk cache")
+                output.detail("unmounted; read \(statistics.blobsLoaded) blobs (\(statistics.bytesLoaded) bytes) from the repository, \(statistics.diskCacheHits) from the disk cache; \(statistics.bytesReadAhead) bytes read ahead into the page cache")
             }
         }
     }
