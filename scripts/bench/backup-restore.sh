@@ -63,12 +63,7 @@ BENCH_REFERENCE=${BENCH_REFERENCE:-1}
 BENCH_KEEP=${BENCH_KEEP:-0}
 corpus_defaults
 corpus_check_bench_dir
-for tool in $BENCH_TOOLS; do
-    case "$tool" in
-        tessera | restic | borg) ;;
-        *) die "unknown tool in BENCH_TOOLS: $tool (known: tessera restic borg)" ;;
-    esac
-done
+check_bench_tools
 
 CORPUS="$BENCH_DIR/corpus"
 REPOS="$BENCH_DIR/repos"
@@ -129,22 +124,6 @@ install_deps() {
     [[ -x /usr/bin/time ]] || die "/usr/bin/time is missing even though package 'time' is installed"
 }
 
-build_tessera() {
-    if [[ -n "${TESSERA_BIN:-}" ]]; then
-        log "Using TESSERA_BIN=$TESSERA_BIN (not building)."
-        return 0
-    fi
-    TESSERA_BIN="$ROOT/.build/release/tessera"
-    step "Building tessera (swift build -c release; log: $LOGS/tessera-build.log)"
-    ensure_build_deps
-    local start=$SECONDS
-    if (cd "$ROOT" && swift build -c release) >"$LOGS/tessera-build.log" 2>&1; then
-        log "Built in $((SECONDS - start)) s: $TESSERA_BIN"
-    else
-        log "warning: swift build -c release failed; tessera rows will show FAILED. Last lines:"
-        tail -n 30 "$LOGS/tessera-build.log" >&2
-    fi
-}
 
 # ------------------------------------------------------------------ corpus --
 

@@ -86,12 +86,7 @@ corpus_defaults
 corpus_check_bench_dir
 # /proc/mounts escapes blanks; keep the mount points plain.
 [[ $BENCH_DIR != *[[:space:]]* ]] || die "BENCH_DIR must not contain blanks: $BENCH_DIR"
-for tool in $BENCH_TOOLS; do
-    case "$tool" in
-        tessera | restic | borg) ;;
-        *) die "unknown tool in BENCH_TOOLS: $tool (known: tessera restic borg)" ;;
-    esac
-done
+check_bench_tools
 
 CORPUS="$BENCH_DIR/corpus"
 REPOS="$BENCH_DIR/repos"
@@ -284,19 +279,6 @@ install_deps() {
     [[ -c /dev/fuse ]] || die "/dev/fuse is missing: FUSE is not available here"
 }
 
-build_tessera() {
-    if [[ -n "${TESSERA_BIN:-}" ]]; then
-        log "Using TESSERA_BIN=$TESSERA_BIN (not building)."
-        return 0
-    fi
-    TESSERA_BIN="$ROOT/.build/release/tessera"
-    step "Building tessera (swift build -c release; log: $LOGS/tessera-build.log)"
-    ensure_build_deps
-    if ! (cd "$ROOT" && swift build -c release) >"$LOGS/tessera-build.log" 2>&1; then
-        log "warning: swift build -c release failed; tessera cells will show FAILED. Last lines:"
-        tail -n 30 "$LOGS/tessera-build.log" >&2
-    fi
-}
 
 # Runs tessera from a copy in BENCH_DIR, so that a rebuild of TESSERA_BIN
 # during the run cannot mix two versions in one table.

@@ -26,6 +26,15 @@
 #
 #   release_scratch_filesystem DIR
 #       Unmounts what scratch_filesystem mounted and removes the image.
+#
+#   check_bench_tools
+#       Dies unless every word of BENCH_TOOLS is tessera, restic or borg.
+#
+#   build_tessera
+#       Sets TESSERA_BIN to $ROOT/.build/release/tessera and builds it
+#       (`swift build -c release`, log in $LOGS/tessera-build.log), unless
+#       TESSERA_BIN is set already. A failed build is a warning: the
+#       tessera cells of the table then show FAILED.
 
 if [[ -n "${_TESSERA_BENCH_TOOLS_SH:-}" ]]; then
     return 0
@@ -82,4 +91,31 @@ release_scratch_filesystem() {
     local dir=$1
     if mountpoint -q "$dir" 2>/dev/null; then umount "$dir"; fi
     rm -f "$dir.img"
+}
+
+check_bench_tools() {
+    local tool
+    for tool in $BENCH_TOOLS; do
+        case "$tool" in
+            tessera | restic | borg) ;;
+            *) die "unknown tool in BENCH_TOOLS: $tool (known: tessera restic borg)" ;;
+        esac
+    done
+}
+
+build_tessera() {
+    if [[ -n "${TESSERA_BIN:-}" ]]; then
+        log "Using TESSERA_BIN=$TESSERA_BIN (not building)."
+        return 0
+    fi
+    TESSERA_BIN="$ROOT/.build/release/tessera"
+    printf '\n== %s\n' "Building tessera (swift build -c release; log: $LOGS/tessera-build.log)" >&2
+    ensure_build_deps
+    local start=$SECONDS
+    if (cd "$ROOT" && swift build -c release) >"$LOGS/tessera-build.log" 2>&1; then
+        log "Built in $((SECONDS - start)) s: $TESSERA_BIN"
+    else
+        log "warning: swift build -c release failed; tessera cells will show FAILED. Last lines:"
+        tail -n 30 "$LOGS/tessera-build.log" >&2
+    fi
 }
