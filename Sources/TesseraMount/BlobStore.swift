@@ -37,7 +37,7 @@ final class BlobStore: Sendable {
     func cachedData(_ id: ID) -> Data? { memory.withLock { $0.value(for: id) } }
 
     func data(_ id: ID) async throws -> Data {
-        if let hit = memory.withLock({ $0.value(for: id) }) { return hit }
+        if let hit = cachedData(id) { return hit }
         switch flight(id) {
         case .blob(let task):
             return try await task.value
@@ -97,10 +97,9 @@ final class BlobStore: Sendable {
     }
 
     private func loadRun(_ read: ContentPlan.PackRead, skipping skipped: Set<ID>) async -> [ID: Data] {
-        await backendLoads.acquire()
-        let sealed = try? await repository.loadPackRange(read.pack, read.range)
-        backendLoads.release()
-        guard let sealed else { return [:] }
+        guard let sealed = try? await backendLoads.withPermit({ try await repository.loadPackRange(read.pack, read.range) }) else {
+            return [:]
+        }
         counters.withLock {
             $0.blobsLoaded += read.blobs.count - skipped.count
             $0.bytesLoaded += Int64(sealed.count)
@@ -131,15 +130,7 @@ final class BlobStore: Sendable {
         // When several packs hold the blob, a damaged copy does not make it unreadable.
         for location in locations {
             do {
-                await backendLoads.acquire()
-                let sealed: Data
-                do {
-                    sealed = try await repository.loadSealedBlob(at: location)
-                    backendLoads.release()
-                } catch {
-                    backendLoads.release()
-                    throw error
-                }
+                let sealed = try await backendLoads.withPermit { try await repository.loadSealedBlob(at: location) }
                 counters.withLock {
                     $0.blobsLoaded += 1
                     $0.bytesLoaded += Int64(sealed.count)

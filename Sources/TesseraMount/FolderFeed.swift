@@ -86,27 +86,24 @@ final class FolderFeed: Sendable {
     }
 
     /// The place of `name` in the folder's listing, or nil.
-    func entry(named name: [UInt8]) -> Int? {
-        let position = tree.position(of: name)
-        return position < tree.nodes.count && tree.nodes[position].name == name ? position : nil
-    }
+    func entry(named name: [UInt8]) -> Int? { tree.index(of: name) }
 
     // MARK: Signals
 
     /// The program read `length` bytes at `offset` of file `entry`, and the
     /// kernel had to ask: a read at the end of what was stored, or elsewhere.
     func reading(entry: Int, offset: UInt64, length: Int) {
-        let position = starts[entry] + offset
-        let wake = state.withLock { state -> CheckedContinuation<Void, Never>? in
-            let frontier = max(Self.position(of: state.cursor, starts: starts), state.taken)
-            if position >= starts[state.firstEntry], position <= frontier + (256 << 10) {
+        let read = starts[entry] + offset
+        signal { state in
+            let frontier = max(position(of: state.cursor), state.taken)
+            if read >= starts[state.firstEntry], read <= frontier + (256 << 10) {
                 // Where the stored part ends (or inside it): the guess holds.
                 if entry != state.firstEntry { state.walking = true }
-                state.consumed = max(state.consumed, position + UInt64(length))
+                state.consumed = max(state.consumed, read + UInt64(length))
                 state.budget = min(max(state.budget * 2, Self.firstBudget), maximumBudget)
                 // The read's own chunk is being loaded for it: the feed goes on after it.
-                if let cursor = state.cursor, cursor.entry == entry, state.taken <= position,
-                   let beyond = self.cursor(beyond: entry, offset: offset), Self.position(of: beyond, starts: starts) > position {
+                if state.cursor?.entry == entry, state.taken <= read,
+                   let beyond = cursor(beyond: entry, offset: offset), position(of: beyond) > read {
                     state.cursor = beyond
                 }
             } else {
@@ -114,38 +111,37 @@ final class FolderFeed: Sendable {
                 state.generation += 1
                 state.firstEntry = entry
                 state.walking = false
-                state.consumed = position + UInt64(length)
+                state.consumed = read + UInt64(length)
                 state.cursor = cursor(beyond: entry, offset: offset)
                 state.taken = 0
                 state.batchScale = 0
                 state.budget = offset == 0 ? min(Self.firstBudget, maximumBudget) : 0
             }
-            defer { state.wake = nil }
-            return state.wake
         }
-        wake?.resume()
     }
 
     /// The program asked for file `entry`'s extended attributes: a copy does
     /// that for each file once it has its contents. Never starts a run (`ls
     /// -l` asks too), only moves one along.
     func touched(entry: Int) {
-        let wake = state.withLock { state -> CheckedContinuation<Void, Never>? in
+        signal { state in
             guard state.budget > 0, entry >= state.firstEntry,
-                  starts[entry] <= max(Self.position(of: state.cursor, starts: starts), state.taken) else { return nil }
+                  starts[entry] <= max(position(of: state.cursor), state.taken) else { return }
             // Contents read, then attributes asked for: a copy, which goes on to the next file.
             state.walking = true
             state.consumed = max(state.consumed, starts[entry + 1])
             state.budget = min(state.budget * 2, maximumBudget)
-            defer { state.wake = nil }
-            return state.wake
         }
-        wake?.resume()
     }
 
     func stop() {
+        signal { $0.stopped = true }
+    }
+
+    /// Changes the state and wakes the run if it waits for a change.
+    private func signal(_ change: (inout State) -> Void) {
         let wake = state.withLock { state -> CheckedContinuation<Void, Never>? in
-            state.stopped = true
+            change(&state)
             defer { state.wake = nil }
             return state.wake
         }
@@ -247,7 +243,7 @@ final class FolderFeed: Sendable {
                 next = self.cursor(after: step)
             }
             guard next != (expected == nil ? state.cursor : start) else { return nil }
-            state.taken = max(state.taken, Self.position(of: next, starts: starts))
+            state.taken = max(state.taken, position(of: next))
             state.batchScale += 1
             return Batch(chunks: chunks, end: next, generation: state.generation)
         }
@@ -324,7 +320,8 @@ final class FolderFeed: Sendable {
 
     // MARK: Cursors
 
-    private static func position(of cursor: Cursor?, starts: [UInt64]) -> UInt64 {
+    /// Where `cursor` lies if the folder's files were laid end to end; nil is past the last.
+    private func position(of cursor: Cursor?) -> UInt64 {
         cursor.map { starts[$0.entry] + $0.offset } ?? (starts.last ?? 0)
     }
 

@@ -12,11 +12,7 @@ public final class FuseMount: Sendable {
     private let options: MountOptions
     /// The libfuse session while mounted. `fuse_session_exit` may be called
     /// from any thread, which is all `unmount()` does with it.
-    private let session = Mutex<SessionPointer?>(nil)
-
-    private struct SessionPointer: @unchecked Sendable {
-        let raw: OpaquePointer
-    }
+    private let session = Mutex<FuseSessionHandle?>(nil)
 
     public init(repository: Repository, mountPoint: String, options: MountOptions) throws {
         let absolute = URL(fileURLWithPath: mountPoint).standardizedFileURL.path
@@ -48,9 +44,9 @@ public final class FuseMount: Sendable {
             Unmanaged<SnapshotFileSystem>.fromOpaque(userdata).release()
             throw TesseraError.failed("cannot mount on \(mountPoint) (see the message above from FUSE); check that /dev/fuse exists and the folder is usable")
         }
-        let pointer = SessionPointer(raw: raw)
+        let pointer = FuseSessionHandle(raw: raw)
         session.withLock { $0 = pointer }
-        fileSystem.kernel.attach(KernelPageCache.SessionHandle(raw: raw))
+        fileSystem.kernel.attach(pointer)
         onMounted()
 
         let result: Int32 = await withCheckedContinuation { continuation in

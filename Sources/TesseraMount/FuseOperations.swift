@@ -143,7 +143,6 @@ enum FuseOperations {
             guard let raw, let name else { return }
             guard let fileSystem = FuseOperations.context(raw) else { return FuseRequest(raw: raw).reply(error: EIO) }
             let wanted = Array(UnsafeRawBufferPointer(start: name, count: strlen(name)))
-            fileSystem.noteTouched(number)
             FuseRequest(raw: raw).answerNow {
                 guard let attribute = try fileSystem.extendedAttributes(number).first(where: { $0.name == wanted }) else {
                     throw MountError.noAttribute
@@ -154,7 +153,6 @@ enum FuseOperations {
         ops.listxattr = { raw, number, size in
             guard let raw else { return }
             guard let fileSystem = FuseOperations.context(raw) else { return FuseRequest(raw: raw).reply(error: EIO) }
-            fileSystem.noteTouched(number)
             FuseRequest(raw: raw).answerNow {
                 // Names, each followed by a NUL, as listxattr(2) returns them.
                 let names = try fileSystem.extendedAttributes(number).reduce(into: Data()) { $0.append(contentsOf: $1.name + [0]) }

@@ -13,17 +13,12 @@ import TesseraCore
 final class KernelPageCache: Sendable {
     static let pageSize = UInt64(sysconf(Int32(_SC_PAGESIZE)))
 
-    private let session = Mutex<SessionHandle?>(nil)
+    private let session = Mutex<FuseSessionHandle?>(nil)
     private let thread = BlockingIOPool(threads: 1)
     private let storedBytes = Atomic<Int64>(0)
 
-    /// The libfuse session, a C pointer that libfuse lets any thread use for notifications.
-    struct SessionHandle: @unchecked Sendable {
-        let raw: OpaquePointer
-    }
-
     /// Set once the session exists; stores before that (or after it ends) are dropped.
-    func attach(_ handle: SessionHandle?) { session.withLock { $0 = handle } }
+    func attach(_ handle: FuseSessionHandle?) { session.withLock { $0 = handle } }
 
     var bytesStored: Int64 { storedBytes.load(ordering: .relaxed) }
 

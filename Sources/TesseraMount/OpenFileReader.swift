@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import TesseraCore
 
 /// One open file in the mount: maps byte ranges to the chunks that hold them.

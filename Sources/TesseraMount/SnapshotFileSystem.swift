@@ -94,9 +94,7 @@ final class SnapshotFileSystem: Sendable {
             return layout.withLock { $0.listing(folder)?.item(named: name) }.map { ($0, nil) }
         case .tree(let id, let snapshotRoot):
             let tree = try await tree(id)
-            let position = tree.position(of: name)
-            guard position < tree.nodes.count, tree.nodes[position].name == name else { return nil }
-            return (.node(tree.nodes[position], snapshotRoot: snapshotRoot), position)
+            return tree.index(of: name).map { (.node(tree.nodes[$0], snapshotRoot: snapshotRoot), $0) }
         }
     }
 
@@ -169,8 +167,8 @@ final class SnapshotFileSystem: Sendable {
     let opensSkipped = Atomic<Bool>(false)
 
     /// The reader of a file, by inode: opens need no handle of their own, so
-    /// the kernel may skip them. A small LRU keeps readers (and their
-    /// sequential-read state) of files being read.
+    /// the kernel may skip them. A small LRU keeps the readers (each with
+    /// its file's piece offsets) of files being read.
     private func reader(for number: UInt64) throws -> OpenFileReader {
         if let reader = readers.withLock({ $0.value(for: number) }) { return reader }
         guard let entry = inodes.entry(number) else { throw MountError.notFound }
@@ -198,10 +196,8 @@ final class SnapshotFileSystem: Sendable {
         }
         guard offset == 0, let parent = inodes.entry(entry.parent),
               case .tree(let treeID, let snapshotRoot)? = try? source(of: parent.item, number: entry.parent),
-              let tree = trees.withLock({ $0.value(for: treeID) })
+              let tree = trees.withLock({ $0.value(for: treeID) }), let position = tree.index(of: entry.name)
         else { return }
-        let position = tree.position(of: entry.name)
-        guard position < tree.nodes.count, tree.nodes[position].name == entry.name else { return }
         let feed = FolderFeed(folder: entry.parent, tree: tree, snapshotRoot: snapshotRoot, store: store, kernel: kernel,
                               inodes: inodes, maximumBudget: options.readAheadBytes, entry: position, offset: offset)
         let (started, evicted) = feeds.withLock { list -> (Bool, FolderFeed?) in
@@ -214,9 +210,8 @@ final class SnapshotFileSystem: Sendable {
     }
 
     /// A file's extended attributes were asked for: a copy in progress moves on.
-    func noteTouched(_ number: UInt64) {
-        guard let entry = inodes.entry(number), let feed = feed(for: entry.parent),
-              let position = feed.entry(named: entry.name) else { return }
+    private func noteTouched(_ entry: InodeTable.Entry) {
+        guard let feed = feed(for: entry.parent), let position = feed.entry(named: entry.name) else { return }
         feed.touched(entry: position)
     }
 
@@ -265,8 +260,11 @@ final class SnapshotFileSystem: Sendable {
         }
     }
 
+    /// An entry's extended attributes. Asking is also a sign of a copy going
+    /// through the folder, which moves its read-ahead along.
     func extendedAttributes(_ number: UInt64) throws -> [ExtendedAttribute] {
         guard let entry = inodes.entry(number) else { throw MountError.notFound }
+        noteTouched(entry)
         if case .node(let node, _) = entry.item { return node.xattrs }
         return []
     }

@@ -42,7 +42,7 @@ struct InodeTableTests {
 
     @Test func entriesOfOneFolderAreNumberedInListingOrder() {
         let table = InodeTable()
-        let numbers = (0..<300).map { table.lookUp(file("f\($0)"), parent: 12345, name: Array("f\($0)".utf8), position: $0) }
+        let numbers = (0..<300).map { (index: Int) in table.lookUp(file("f\(index)"), parent: 12345, name: Array("f\(index)".utf8), position: index) }
         #expect(numbers == numbers.sorted())
         #expect(Set(numbers).count == 300)
         #expect(numbers.allSatisfy { $0 > InodeTable.rootNumber })

@@ -18,32 +18,26 @@ public struct ConnectionLimitedBackend: Backend {
     public var location: String { inner.location }
 
     public func save(_ handle: ObjectHandle, data: Data) async throws {
-        try await holdingSlot { try await inner.save(handle, data: data) }
+        try await slots.withPermit { try await inner.save(handle, data: data) }
     }
 
     public func load(_ handle: ObjectHandle, range: Range<Int64>?) async throws -> Data {
-        try await holdingSlot { try await inner.load(handle, range: range) }
+        try await slots.withPermit { try await inner.load(handle, range: range) }
     }
 
     public func stat(_ handle: ObjectHandle) async throws -> ObjectInfo {
-        try await holdingSlot { try await inner.stat(handle) }
+        try await slots.withPermit { try await inner.stat(handle) }
     }
 
     public func list(_ kind: ObjectKind) async throws -> [ObjectInfo] {
-        try await holdingSlot { try await inner.list(kind) }
+        try await slots.withPermit { try await inner.list(kind) }
     }
 
     public func delete(_ handle: ObjectHandle) async throws {
-        try await holdingSlot { try await inner.delete(handle) }
+        try await slots.withPermit { try await inner.delete(handle) }
     }
 
     public func create() async throws {
-        try await holdingSlot { try await inner.create() }
-    }
-
-    private func holdingSlot<T: Sendable>(_ body: () async throws -> T) async throws -> T {
-        await slots.acquire()
-        defer { slots.release() }
-        return try await body()
+        try await slots.withPermit { try await inner.create() }
     }
 }

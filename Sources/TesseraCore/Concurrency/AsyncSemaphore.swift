@@ -29,6 +29,13 @@ public final class AsyncSemaphore: Sendable {
         }
     }
 
+    /// Runs `body` holding a permit, released however `body` ends.
+    public func withPermit<T: Sendable>(_ body: () async throws -> T) async rethrows -> T {
+        await acquire()
+        defer { release() }
+        return try await body()
+    }
+
     /// Takes a permit if one is free, without waiting.
     public func tryAcquire() -> Bool {
         state.withLock { state in

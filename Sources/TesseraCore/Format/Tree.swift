@@ -17,8 +17,13 @@ public struct Tree: Hashable, Sendable {
     }
 
     public func node(named name: [UInt8]) -> Node? {
+        index(of: name).map { nodes[$0] }
+    }
+
+    /// The place of the node called `name` in `nodes`, or nil.
+    public func index(of name: [UInt8]) -> Int? {
         let position = position(of: name)
-        return position < nodes.count && nodes[position].name == name ? nodes[position] : nil
+        return position < nodes.count && nodes[position].name == name ? position : nil
     }
 
     /// Where `name` is or would be in the sorted nodes (binary search).
