@@ -71,13 +71,9 @@ struct SnapshotLayout: Sendable {
     /// Local time to the second, as cli.md fixes it; `-1`, `-2` on collisions,
     /// in id order within one second so that names are stable.
     private static func timeNamed(_ snapshots: [Snapshot]) -> [(name: [UInt8], item: MountedItem)] {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone.current
-        formatter.dateFormat = "yyyy-MM-dd'T'HH:mm:ss"
         var used = [String: Int]()
         return snapshots.map { snapshot in
-            let base = formatter.string(from: snapshot.record.time)
+            let base = Timestamp.localSeconds(snapshot.record.time)
             let seen = used[base, default: 0]
             used[base] = seen + 1
             let name = seen == 0 ? base : "\(base)-\(seen)"

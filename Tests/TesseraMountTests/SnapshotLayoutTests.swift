@@ -27,6 +27,19 @@ struct SnapshotLayoutTests {
         #expect(String(decoding: target, as: UTF8.self) == times[2])
     }
 
+    @Test func timeFoldersAreNamedInLocalTimeToTheSecond() {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone.current
+        formatter.dateFormat = "yyyy-MM-dd'T'HH:mm:ss"
+        // Before 1970, around a leap day, and an ordinary time with a fraction.
+        for time in [-86_400.0 * 400 - 0.5, 951_825_599.999, 1_700_000_000.75] {
+            let layout = SnapshotLayout(snapshots: [snapshot(time, host: "h")])
+            let name = names(layout.listing(.snapshots)).first { $0 != "latest" }
+            #expect(name == formatter.string(from: Date(timeIntervalSince1970: time.rounded(.down))))
+        }
+    }
+
     @Test func hostsTagsAndIdsHaveTheirFolders() {
         let entries = [snapshot(1, host: "alpha", tags: ["daily", "a/b"]), snapshot(2, host: "", tags: ["daily"])]
         let layout = SnapshotLayout(snapshots: entries)

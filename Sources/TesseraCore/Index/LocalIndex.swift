@@ -179,6 +179,11 @@ public final class LocalIndex: Sendable {
         }
     }
 
+    /// Whether any pack is known: one row looked at, not the whole table.
+    public func hasPacks() throws -> Bool {
+        try pool.read { db in try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM packs)") ?? false }
+    }
+
     public func blobs(inPack pack: ID) throws -> [PackedBlob] {
         try pool.read { db in
             try Row.fetchAll(db, sql: "SELECT id, type, offset, length, raw_length FROM blobs WHERE pack_id = ? ORDER BY offset", arguments: [pack.data]).compactMap { row in

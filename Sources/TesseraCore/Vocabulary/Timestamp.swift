@@ -15,6 +15,20 @@ public enum Timestamp {
         )
     }
 
+    /// Local time to the second, `YYYY-MM-DDTHH:MM:SS`, from the C library:
+    /// no ICU data to load (Foundation's DateFormatter reads megabytes of it
+    /// on first use, a cold mount's slowest step after the key).
+    public static func localSeconds(_ date: Date) -> String {
+        var time = time_t(date.timeIntervalSince1970.rounded(.down))
+        var parts = tm()
+        localtime_r(&time, &parts)
+        return String(
+            format: "%04d-%02d-%02dT%02d:%02d:%02d",
+            Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1, Int(parts.tm_mday),
+            Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec)
+        )
+    }
+
     /// Parses `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`; also accepts a space
     /// instead of `T` and a missing zone (then local time), as users type it.
     public static func parse(_ text: String) -> Date? {

@@ -43,7 +43,7 @@ struct MountCommand: AsyncParsableCommand {
         // the index files themselves are lost does the mount read pack headers.
         let (repository, stack) = try await RepositoryOpener.openMeasured(global, synchronize: false, windowedReads: false)
         try await repository.synchronizeIndexAndSnapshots()
-        if try repository.index.totals().packs == 0, try !repository.snapshots().isEmpty {
+        if try !repository.index.hasPacks(), try !repository.snapshots().isEmpty {
             try await repository.synchronizeIndex()
         }
         var options = MountOptions()
