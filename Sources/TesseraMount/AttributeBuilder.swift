@@ -6,15 +6,15 @@ import TesseraCore
 /// up; the made-up folders read-only, owned by whoever mounted.
 struct AttributeBuilder: Sendable {
     let owner: (uid: UInt32, gid: UInt32)
-    let mountTime: Date
 
-    func attributes(of item: MountedItem, number: UInt64) -> stat {
+    /// `listingsChanged` is the made-up folders' time: when the snapshot list last changed.
+    func attributes(of item: MountedItem, number: UInt64, listingsChanged: @autoclosure () -> Date) -> stat {
         var info = stat()
         info.st_ino = UInt(number)
         info.st_blksize = 128 << 10  // the kernel's read size through FUSE; a hint to cp and friends
         switch item {
         case .virtualFolder:
-            fill(&info, mode: S_IFDIR | 0o555, time: mountTime)
+            fill(&info, mode: S_IFDIR | 0o555, time: listingsChanged())
         case .virtualLink(let target, let time):
             fill(&info, mode: S_IFLNK | 0o777, time: time)
             info.st_size = target.count

@@ -31,6 +31,13 @@ enum FuseOperations {
                 connection.pointee.want |= UInt32(FUSE_CAP_NO_OPEN_SUPPORT)
                 fileSystem.opensSkipped.store(true, ordering: .relaxed)
             }
+            // Folders need none either: readdir finds the listing by inode. The
+            // kernel then also caches every listing (as cache_readdir does); a
+            // made-up folder's new modification time drops it when snapshots change.
+            if connection.pointee.capable & UInt32(FUSE_CAP_NO_OPENDIR_SUPPORT) != 0 {
+                connection.pointee.want |= UInt32(FUSE_CAP_NO_OPENDIR_SUPPORT)
+                fileSystem.folderOpensSkipped.store(true, ordering: .relaxed)
+            }
         }
         ops.lookup = { raw, parent, name in
             guard let raw, let name else { return }
@@ -58,7 +65,14 @@ enum FuseOperations {
         ops.getattr = { raw, number, _ in
             guard let raw else { return }
             guard let fileSystem = FuseOperations.context(raw) else { return FuseRequest(raw: raw).reply(error: EIO) }
-            FuseRequest(raw: raw).answerNow {
+            let request = FuseRequest(raw: raw)
+            if fileSystem.attributesNeedRefresh(number) {
+                return request.answer {
+                    guard let (attributes, item) = await fileSystem.attributesAfterRefresh(of: number) else { throw MountError.notFound }
+                    return .attributes(attributes, timeout: SnapshotFileSystem.timeout(for: item))
+                }
+            }
+            request.answerNow {
                 guard let (attributes, item) = fileSystem.attributes(of: number) else { throw MountError.notFound }
                 return .attributes(attributes, timeout: SnapshotFileSystem.timeout(for: item))
             }
@@ -104,10 +118,12 @@ enum FuseOperations {
             guard let raw, let info else { return }
             guard let fileSystem = FuseOperations.context(raw) else { return FuseRequest(raw: raw).reply(error: EIO) }
             let template = info.pointee
-            FuseRequest(raw: raw).answer {
-                let (handle, item) = try await fileSystem.openFolder(number)
+            FuseRequest(raw: raw).answerNow {
+                if fileSystem.folderOpensSkipped.load(ordering: .relaxed) { throw MountError(code: ENOSYS) }
+                // Kernels without opendir-less folders: no handle is needed either way.
+                guard let (_, item) = fileSystem.attributes(of: number) else { throw MountError.notFound }
+                guard item.isDirectory else { throw MountError.notADirectory }
                 var reply = template
-                reply.fh = handle
                 if !item.isVirtual {
                     reply.cache_readdir = 1
                     reply.keep_cache = 1
@@ -115,23 +131,16 @@ enum FuseOperations {
                 return .open(reply)
             }
         }
-        ops.readdir = { raw, number, size, offset, info in
-            guard let raw, let info else { return }
-            guard let fileSystem = FuseOperations.context(raw) else { return FuseRequest(raw: raw).reply(error: EIO) }
-            FuseRequest(raw: raw).answerNow {
-                .data(try FolderListing.fill(raw, fileSystem: fileSystem, folder: number, handle: info.pointee.fh, size: size, offset: offset, plus: false))
-            }
-        }
-        ops.readdirplus = { raw, number, size, offset, info in
-            guard let raw, let info else { return }
-            guard let fileSystem = FuseOperations.context(raw) else { return FuseRequest(raw: raw).reply(error: EIO) }
-            FuseRequest(raw: raw).answerNow {
-                .data(try FolderListing.fill(raw, fileSystem: fileSystem, folder: number, handle: info.pointee.fh, size: size, offset: offset, plus: true))
-            }
-        }
-        ops.releasedir = { raw, _, info in
+        ops.readdir = { raw, number, size, offset, _ in
             guard let raw else { return }
-            if let info { FuseOperations.context(raw)?.closeFolder(info.pointee.fh) }
+            FuseOperations.list(raw, folder: number, size: size, offset: offset, plus: false)
+        }
+        ops.readdirplus = { raw, number, size, offset, _ in
+            guard let raw else { return }
+            FuseOperations.list(raw, folder: number, size: size, offset: offset, plus: true)
+        }
+        ops.releasedir = { raw, _, _ in
+            guard let raw else { return }
             _ = fuse_reply_err(raw, 0)
         }
         ops.statfs = { raw, _ in
@@ -160,6 +169,28 @@ enum FuseOperations {
             }
         }
         return ops
+    }
+
+    /// readdir/readdirplus: on the request's thread when the entries are at
+    /// hand, in a task when a tree must be loaded first.
+    private static func list(_ raw: fuse_req_t, folder: UInt64, size: Int, offset: off_t, plus: Bool) {
+        guard let fileSystem = context(raw) else { return FuseRequest(raw: raw).reply(error: EIO) }
+        let request = FuseRequest(raw: raw)
+        do {
+            if let entries = try fileSystem.entriesAtHand(of: folder, offset: Int(offset)) {
+                if offset == 0, case .tree(let tree, _) = entries { fileSystem.prefetchSubfolders(of: tree) }
+                return request.answerNow {
+                    .data(try FolderListing.fill(raw, fileSystem: fileSystem, folder: folder, entries: entries, size: size, offset: offset, plus: plus))
+                }
+            }
+        } catch {
+            return request.reply(error: (error as? MountError)?.code ?? EIO)
+        }
+        request.answer {
+            let entries = try await fileSystem.entries(of: folder)
+            if offset == 0, case .tree(let tree, _) = entries { fileSystem.prefetchSubfolders(of: tree) }
+            return .data(try FolderListing.fill(request.raw, fileSystem: fileSystem, folder: folder, entries: entries, size: size, offset: offset, plus: plus))
+        }
     }
 
     /// The filesystem behind a request (the session's user data, always set

@@ -8,7 +8,6 @@ struct MountError: Error, Sendable {
     static let notADirectory = MountError(code: ENOTDIR)
     static let readOnly = MountError(code: EROFS)
     static let io = MountError(code: EIO)
-    static let badHandle = MountError(code: EBADF)
     static let noAttribute = MountError(code: ENODATA)
     static let invalid = MountError(code: EINVAL)
 }

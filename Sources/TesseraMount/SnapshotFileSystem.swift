@@ -14,11 +14,10 @@ final class SnapshotFileSystem: Sendable {
     private let store: BlobStore
     private let logger: Logger
     private let trees: Mutex<LRUCache<ID, Tree>>
+    private let treeLoads = Mutex<[ID: Task<Tree, any Error>]>([:])
     private let layout: Mutex<SnapshotLayout>
     private let refresh = Mutex<Task<Void, Never>?>(nil)
     private let readers = Mutex(LRUCache<UInt64, OpenFileReader>(capacity: 256))
-    private let openFolders = Mutex<[UInt64: [(name: [UInt8], item: MountedItem)]]>([:])
-    private let nextHandle = Atomic<UInt64>(1)
     /// Where decoded file contents go ahead of readers; the mount attaches its session.
     let kernel = KernelPageCache()
     /// Read-ahead runs through folders being copied, the most recent first.
@@ -44,7 +43,7 @@ final class SnapshotFileSystem: Sendable {
         // the kernel caches entries it was given, so this serves mostly the
         // folders being listed right now: 20,000 entries, a few MiB.
         trees = Mutex(LRUCache(capacity: 20_000))
-        attributes = AttributeBuilder(owner: owner, mountTime: Date())
+        attributes = AttributeBuilder(owner: owner)
         layout = Mutex(SnapshotLayout(snapshots: try repository.snapshots()))
         repository.index.prefetchIntoPageCache()
     }
@@ -57,12 +56,29 @@ final class SnapshotFileSystem: Sendable {
         guard let entry = inodes.entry(parent) else { throw MountError.notFound }
         guard let (item, position) = try await child(named: name, of: entry.item, number: parent) else { throw MountError.notFound }
         let number = inodes.lookUp(item, parent: parent, name: name, position: position)
-        return (number, attributes.attributes(of: item, number: number), item)
+        return (number, attributes(of: item, number: number), item)
     }
 
     func attributes(of number: UInt64) -> (stat, MountedItem)? {
         guard let entry = inodes.entry(number) else { return nil }
-        return (attributes.attributes(of: entry.item, number: number), entry.item)
+        return (attributes(of: entry.item, number: number), entry.item)
+    }
+
+    func attributes(of item: MountedItem, number: UInt64) -> stat {
+        attributes.attributes(of: item, number: number, listingsChanged: layout.withLock { $0.changed })
+    }
+
+    /// Whether answering for `number` waits for a fresh snapshot list: a
+    /// made-up folder's modification time tells the kernel whether the
+    /// listing it cached still holds.
+    func attributesNeedRefresh(_ number: UInt64) -> Bool {
+        guard case .virtualFolder? = inodes.entry(number)?.item else { return false }
+        return layoutIsStale
+    }
+
+    func attributesAfterRefresh(of number: UInt64) async -> (stat, MountedItem)? {
+        await refreshIfStale()
+        return attributes(of: number)
     }
 
     /// Where a folder's entries come from: the snapshot list for a made-up
@@ -98,32 +114,50 @@ final class SnapshotFileSystem: Sendable {
         }
     }
 
-    /// A folder's entries, kept for the kernel's `readdir` calls until it closes the folder.
-    func openFolder(_ number: UInt64) async throws -> (handle: UInt64, item: MountedItem) {
+    /// A folder's entries when they are at hand: a made-up folder's from a
+    /// snapshot list fresh enough (or a listing already begun), a snapshot
+    /// folder's from a tree in memory. Nil when they must be loaded first
+    /// (`entries(of:)`): a listing is answered on the request's own thread
+    /// whenever it can be.
+    func entriesAtHand(of number: UInt64, offset: Int) throws -> FolderEntries? {
         guard let entry = inodes.entry(number) else { throw MountError.notFound }
-        let children: [(name: [UInt8], item: MountedItem)]
+        switch try source(of: entry.item, number: number) {
+        case .virtual(let folder):
+            guard offset > 0 || !layoutIsStale else { return nil }
+            guard let listing = layout.withLock({ $0.listing(folder) }) else { throw MountError.notFound }
+            return .virtual(listing.entries)
+        case .tree(let id, let snapshotRoot):
+            return trees.withLock { $0.value(for: id) }.map { .tree($0, snapshotRoot: snapshotRoot) }
+        }
+    }
+
+    /// A folder's entries, loading its tree or refreshing the snapshot list as needed.
+    func entries(of number: UInt64) async throws -> FolderEntries {
+        guard let entry = inodes.entry(number) else { throw MountError.notFound }
         switch try source(of: entry.item, number: number) {
         case .virtual(let folder):
             await refreshIfStale()
             guard let listing = layout.withLock({ $0.listing(folder) }) else { throw MountError.notFound }
-            children = listing.entries
+            return .virtual(listing.entries)
         case .tree(let id, let snapshotRoot):
-            children = try await tree(id).nodes.map { ($0.name, .node($0, snapshotRoot: snapshotRoot)) }
+            return .tree(try await tree(id), snapshotRoot: snapshotRoot)
         }
-        let handle = nextHandle.add(1, ordering: .relaxed).oldValue
-        openFolders.withLock { $0[handle] = children }
-        return (handle, entry.item)
     }
 
-    /// Entries from position `offset` of an open folder, after `.` and `..`.
-    func folderEntries(_ handle: UInt64) -> [(name: [UInt8], item: MountedItem)]? {
-        openFolders.withLock { $0[handle] }
-    }
-
-    func closeFolder(_ handle: UInt64) { _ = openFolders.withLock { $0.removeValue(forKey: handle) } }
-
+    /// A tree from memory, or loaded once however many ask for it at the same time.
     private func tree(_ id: ID) async throws -> Tree {
         if let cached = trees.withLock({ $0.value(for: id) }) { return cached }
+        let load = treeLoads.withLock { loads -> Task<Tree, any Error> in
+            if let running = loads[id] { return running }
+            let task = Task { try await self.loadTree(id) }
+            loads[id] = task
+            return task
+        }
+        return try await load.value
+    }
+
+    private func loadTree(_ id: ID) async throws -> Tree {
+        defer { _ = treeLoads.withLock { $0.removeValue(forKey: id) } }
         do {
             let tree = try await repository.loadTree(id)
             trees.withLock { _ = $0.insert(tree, for: id, cost: max(tree.nodes.count, 1)) }
@@ -134,19 +168,38 @@ final class SnapshotFileSystem: Sendable {
         }
     }
 
+    /// A folder was listed: its subfolders are likely next (`find`, a copy,
+    /// a file manager opening one), so their trees are loaded in the
+    /// background, one after another, and those listings are answered at once.
+    func prefetchSubfolders(of folder: Tree) {
+        let subtrees = Array(folder.nodes.lazy.compactMap { $0.type == .directory ? $0.subtree : nil }.prefix(Self.prefetchedSubfolders))
+        let wanted = trees.withLock { cache in subtrees.filter { cache.value(for: $0) == nil } }
+        guard !wanted.isEmpty else { return }
+        Task(priority: .low) {
+            for id in wanted { _ = try? await tree(id) }
+        }
+    }
+
+    /// At most this many subfolders of one listing are loaded ahead.
+    static let prefetchedSubfolders = 64
+
     // MARK: Snapshot list
 
     /// Brings the snapshot list up to date when it is older than the refresh
     /// interval; concurrent callers share one refresh.
+    private var layoutIsStale: Bool {
+        Date().timeIntervalSince(layout.withLock { $0.built }) > options.refreshInterval
+    }
+
     private func refreshIfStale() async {
-        guard Date().timeIntervalSince(layout.withLock { $0.built }) > options.refreshInterval else { return }
+        guard layoutIsStale else { return }
         let task = refresh.withLock { running -> Task<Void, Never> in
             if let running { return running }
             let task = Task {
                 do {
                     try await repository.synchronizeIndexAndSnapshots()
-                    let fresh = SnapshotLayout(snapshots: try repository.snapshots())
-                    layout.withLock { $0 = fresh }
+                    let snapshots = try repository.snapshots()
+                    layout.withLock { $0 = $0.refreshed(with: snapshots) }
                 } catch {
                     logger.warning("cannot refresh the snapshot list: \(error)")
                     // Keep the old list; try again after another interval.
@@ -165,6 +218,8 @@ final class SnapshotFileSystem: Sendable {
     /// Whether the kernel skips FUSE_OPEN and FUSE_RELEASE for files (set at
     /// init when it can): a file copy then costs two round trips fewer.
     let opensSkipped = Atomic<Bool>(false)
+    /// The same for folders (FUSE_OPENDIR and FUSE_RELEASEDIR).
+    let folderOpensSkipped = Atomic<Bool>(false)
 
     /// The reader of a file, by inode: opens need no handle of their own, so
     /// the kernel may skip them. A small LRU keeps the readers (each with

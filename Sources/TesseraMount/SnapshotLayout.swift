@@ -28,12 +28,16 @@ struct SnapshotLayout: Sendable {
     let snapshots: [Snapshot]
     /// When the list was read; a failed refresh moves it on, to wait another interval.
     var built: Date
+    /// When the list last changed: the made-up folders' modification time,
+    /// which tells the kernel to drop the listings it cached.
+    private(set) var changed: Date
     private var listings: [VirtualFolder: Listing] = [:]
 
     init(snapshots unsorted: [(id: ID, snapshot: TesseraCore.Snapshot)], built: Date = Date()) {
         let sorted = unsorted.sorted { ($0.snapshot.time, $0.id.hex) < ($1.snapshot.time, $1.id.hex) }
         snapshots = sorted.map { Snapshot(id: $0.id, record: $0.snapshot) }
         self.built = built
+        changed = built
         let newest = snapshots.last?.record.time ?? built
 
         let byTime = Self.timeNamed(snapshots)
@@ -62,6 +66,14 @@ struct SnapshotLayout: Sendable {
             }
             return (Array(name.utf8), .virtualFolder(folder))
         })
+    }
+
+    /// This layout, rebuilt from a fresh snapshot list; `changed` moves only
+    /// when the snapshots did.
+    func refreshed(with unsorted: [(id: ID, snapshot: TesseraCore.Snapshot)]) -> SnapshotLayout {
+        var fresh = SnapshotLayout(snapshots: unsorted)
+        if fresh.snapshots.map(\.id) == snapshots.map(\.id) { fresh.changed = changed }
+        return fresh
     }
 
     /// The listing of a virtual folder; nil when it no longer exists (a host

@@ -130,7 +130,9 @@ struct MountTests {
             if !seen { try await Task.sleep(for: .milliseconds(200)) }
         }
         #expect(seen, "the new snapshot did not appear within 10 s")
+        // Listings the kernel cached are dropped once the snapshot list changes.
         #expect(try FS.names(mount.point + "/ids").count == 101)
+        #expect(try FS.names(mount.point + "/snapshots").count == 102)
         let stopped = await mount.stop()
         #expect(stopped.status == 0, "\(describe(stopped))")
     }
