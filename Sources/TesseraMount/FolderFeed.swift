@@ -138,14 +138,22 @@ final class FolderFeed: Sendable {
         signal { $0.stopped = true }
     }
 
-    /// Changes the state and wakes the run if it waits for a change.
+    /// Changes the state and wakes the run if it waits and may now go on:
+    /// a copy signals several times per file, and a wake-up (a thread to
+    /// schedule) for a change that frees no budget would be wasted.
     private func signal(_ change: (inout State) -> Void) {
         let wake = state.withLock { state -> CheckedContinuation<Void, Never>? in
             change(&state)
+            guard canProceed(state) else { return nil }
             defer { state.wake = nil }
             return state.wake
         }
         wake?.resume()
+    }
+
+    /// Whether the run has something to do: a batch the budget allows, or stopping.
+    private func canProceed(_ state: State) -> Bool {
+        state.stopped || (state.cursor.map { ready($0, state) } ?? false)
     }
 
     // MARK: The run
@@ -214,7 +222,7 @@ final class FolderFeed: Sendable {
             if let batch = gather(from: nil, generation: nil) { return batch }
             await withCheckedContinuation { continuation in
                 let now = state.withLock { state -> Bool in
-                    if state.stopped || (state.cursor.map { ready($0, state) } ?? false) { return true }
+                    if canProceed(state) { return true }
                     state.wake = continuation
                     return false
                 }

@@ -51,7 +51,9 @@ public final class FuseMount: Sendable {
 
         let result: Int32 = await withCheckedContinuation { continuation in
             let thread = Thread {
-                continuation.resume(returning: tessera_fuse_session_loop_mt(pointer.raw, 8, 2))
+                // Up to 8 threads, none ended when idle: libfuse advises
+                // against ending them, and a copy's bursts would start them again.
+                continuation.resume(returning: tessera_fuse_session_loop_mt(pointer.raw, 8, 8))
             }
             thread.name = "tessera-fuse"
             thread.start()

@@ -100,7 +100,8 @@ enum FuseOperations {
             let handle = number
             let request = FuseRequest(raw: raw)
             let start = UInt64(max(offset, 0))
-            fileSystem.noteRead(handle, offset: start, length: size)
+            // The reader waits for the answer, not for the read-ahead's bookkeeping: that comes after.
+            defer { fileSystem.noteRead(handle, offset: start, length: size) }
             do {
                 if let data = try fileSystem.readFromMemory(handle, offset: start, length: size) {
                     return FuseReply.data(data).send(to: request)
@@ -152,6 +153,7 @@ enum FuseOperations {
             guard let raw, let name else { return }
             guard let fileSystem = FuseOperations.context(raw) else { return FuseRequest(raw: raw).reply(error: EIO) }
             let wanted = Array(UnsafeRawBufferPointer(start: name, count: strlen(name)))
+            defer { fileSystem.noteTouched(number) }
             FuseRequest(raw: raw).answerNow {
                 guard let attribute = try fileSystem.extendedAttributes(number).first(where: { $0.name == wanted }) else {
                     throw MountError.noAttribute
@@ -162,6 +164,7 @@ enum FuseOperations {
         ops.listxattr = { raw, number, size in
             guard let raw else { return }
             guard let fileSystem = FuseOperations.context(raw) else { return FuseRequest(raw: raw).reply(error: EIO) }
+            defer { fileSystem.noteTouched(number) }
             FuseRequest(raw: raw).answerNow {
                 // Names, each followed by a NUL, as listxattr(2) returns them.
                 let names = try fileSystem.extendedAttributes(number).reduce(into: Data()) { $0.append(contentsOf: $1.name + [0]) }

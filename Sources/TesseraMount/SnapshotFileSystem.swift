@@ -264,9 +264,11 @@ final class SnapshotFileSystem: Sendable {
         if started { Task { await feed.run() } }
     }
 
-    /// A file's extended attributes were asked for: a copy in progress moves on.
-    private func noteTouched(_ entry: InodeTable.Entry) {
-        guard let feed = feed(for: entry.parent), let position = feed.entry(named: entry.name) else { return }
+    /// A file's extended attributes were asked for: a copy does that for
+    /// each file once it has its contents, so the folder's feed moves on.
+    func noteTouched(_ number: UInt64) {
+        guard let entry = inodes.entry(number), let feed = feed(for: entry.parent),
+              let position = feed.entry(named: entry.name) else { return }
         feed.touched(entry: position)
     }
 
@@ -315,11 +317,9 @@ final class SnapshotFileSystem: Sendable {
         }
     }
 
-    /// An entry's extended attributes. Asking is also a sign of a copy going
-    /// through the folder, which moves its read-ahead along.
+    /// An entry's extended attributes.
     func extendedAttributes(_ number: UInt64) throws -> [ExtendedAttribute] {
         guard let entry = inodes.entry(number) else { throw MountError.notFound }
-        noteTouched(entry)
         if case .node(let node, _) = entry.item { return node.xattrs }
         return []
     }
