@@ -62,9 +62,29 @@ final class BlobStore: Sendable {
         }
     }
 
+    /// The decoded blobs of `chunks`, for read-ahead: those the disk cache
+    /// holds from there, the rest read by pack (neighbouring blobs in one
+    /// range load) and decoded, packs in parallel. A blob that cannot be had
+    /// is left out: the reader's own request then fails with EIO and a log line.
+    func decoded(_ chunks: [(id: ID, length: UInt32)]) async -> [ID: Data] {
+        var found = [ID: Data]()
+        var missing = chunks
+        if let disk {
+            let cached = chunks.filter { disk.contains($0.id) }
+            missing = chunks.filter { !disk.contains($0.id) }
+            for chunk in cached { found[chunk.id] = try? await data(chunk.id) }
+        }
+        guard !missing.isEmpty, let plan = plan(missing) else { return found }
+        return await withTaskGroup(of: [ID: Data].self) { group in
+            for read in plan.reads { group.addTask { await self.decodedRun(read) } }
+            for await some in group { found.merge(some) { first, _ in first } }
+            return found
+        }
+    }
+
     /// Plans reads for `chunks` grouped by pack (neighbouring blobs in one
     /// range request); chunks no pack holds are left out.
-    func plan(_ chunks: [(id: ID, length: UInt32)]) -> ContentPlan? {
+    private func plan(_ chunks: [(id: ID, length: UInt32)]) -> ContentPlan? {
         guard let locations = try? repository.index.firstLocations(of: chunks.map(\.id)) else { return nil }
         return try? ContentPlan(files: chunks.map { [.chunk($0.id, length: $0.length)] }, mergeGap: 256 << 10) { locations[$0] }
     }
@@ -72,7 +92,7 @@ final class BlobStore: Sendable {
     /// The blobs of one planned read, decoded: one range load for all of
     /// them. A blob that cannot be decoded is left out (the reader's own
     /// request then fails with EIO and a log line).
-    func decodedRun(_ read: ContentPlan.PackRead) async -> [ID: Data] {
+    private func decodedRun(_ read: ContentPlan.PackRead) async -> [ID: Data] {
         // Blobs already in memory or on their way are not decoded twice.
         let ids = read.blobs.map(\.location.blob.id)
         let cached = memory.withLock { cache in Set(ids.filter { cache.contains($0) }) }

@@ -257,15 +257,9 @@ final class FolderFeed: Sendable {
         }
     }
 
-    /// The batch's chunks, read by pack (neighbouring blobs in one range load) and decoded.
+    /// The batch's chunks, decoded (from the disk cache, or read by pack).
     private func decode(_ batch: Batch) async -> [ID: Data] {
-        guard !batch.chunks.isEmpty, let plan = store.plan(batch.chunks.map { ($0.id, $0.length) }) else { return [:] }
-        return await withTaskGroup(of: [ID: Data].self) { group in
-            for read in plan.reads { group.addTask { await self.store.decodedRun(read) } }
-            var all = [ID: Data]()
-            for await some in group { all.merge(some) { first, _ in first } }
-            return all
-        }
+        batch.chunks.isEmpty ? [:] : await store.decoded(batch.chunks.map { ($0.id, $0.length) })
     }
 
     private func allowed(_ cursor: Cursor, _ state: State) -> Bool {

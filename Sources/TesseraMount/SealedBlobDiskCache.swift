@@ -58,6 +58,9 @@ public final class SealedBlobDiskCache: Sendable {
 
     private func path(_ id: ID) -> String { Self.path(id, in: folder) }
 
+    /// Whether the blob is cached, without counting as a use.
+    public func contains(_ id: ID) -> Bool { entries.withLock { $0.contains(id) } }
+
     public func load(_ id: ID) -> Data? {
         guard entries.withLock({ $0.value(for: id) != nil }) else { return nil }
         guard let data = FileManager.default.contents(atPath: path(id)) else {

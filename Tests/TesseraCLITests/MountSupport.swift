@@ -8,10 +8,10 @@ final class BackgroundMount: @unchecked Sendable {
     let point: String
     let process: RunningTessera
 
-    init(_ sandbox: Sandbox, at point: String, arguments: [String] = []) async throws {
+    init(_ sandbox: Sandbox, at point: String, arguments: [String] = [], env: [String: String?] = [:]) async throws {
         self.point = point
         if !FS.exists(point) { try FS.mkdir(point) }
-        process = try sandbox.start(["mount", "--json"] + arguments + [point])
+        process = try sandbox.start(["mount", "--json"] + arguments + [point], env: env)
         let deadline = Date().addingTimeInterval(30)
         while !FS.exists(point + "/snapshots") {
             guard process.isRunning else { throw TestFailure("the mount ended before it was ready: \(describe(await process.wait()))") }

@@ -60,6 +60,34 @@ struct RemoteRepositoryTests {
         try await Self.fullCycle(sandbox, env: ["TESSERA_REPOSITORY": server.freshRepositoryURL()])
     }
 
+    @Test("A remote repository's mount keeps what it downloads on disk: a second mount copies the same folder without a download")
+    func mountReusesItsDiskCache() async throws {
+        let server = try await RcloneRESTServer.shared()
+        let sandbox = try Sandbox()
+        let env: [String: String?] = ["TESSERA_REPOSITORY": server.freshRepositoryURL()]
+        let source = try Self.makeSource(in: sandbox)
+        try await sandbox.initRepository(env: env)
+        try #require(await sandbox.tessera(["backup", "-q", source], env: env).status == 0)
+
+        var downloaded = [Int]()
+        for round in 1...2 {
+            let mount = try await BackgroundMount(sandbox, at: sandbox.path("mnt"), env: env)
+            // cp reads each file from its start: the folder's read-ahead does most of the loading.
+            let target = sandbox.path("copy-\(round)")
+            let copy = try runTool("/bin/cp", ["-a", mount.point + "/snapshots/latest" + source, target])
+            #expect(copy.status == 0, "\(copy.output)")
+            let stopped = await mount.stop()
+            #expect(stopped.status == 0, "\(describe(stopped))")
+            let counts = try #require(summary(stopped), "no JSON summary: \(describe(stopped))")
+            downloaded.append(int(counts, "blobs_loaded") ?? -1)
+            if round == 2 { #expect(int(counts, "disk_cache_hits") ?? 0 >= 10, "\(counts)") }
+            let differences = try compareTrees(source: bytes(source), restored: bytes(target))
+            #expect(differences.isEmpty, "copy \(round) differs:\n\(differences.joined(separator: "\n"))")
+        }
+        #expect(downloaded[0] >= 10, "the first mount downloaded \(downloaded[0]) blobs")
+        #expect(downloaded[1] == 0, "the second mount downloaded \(downloaded[1]) blobs again")
+    }
+
     @Test("A wrong S3 secret fails at once with a message naming the bucket and what to check")
     func wrongSecret() async throws {
         let server = try await MotoS3Server.shared()
