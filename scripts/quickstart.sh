@@ -39,8 +39,8 @@ else
     mkdir -p "$ROOT/.build"
     BUILD_LOG="$ROOT/.build/quickstart-build.log"
     log "Building tessera (release; the first build takes several minutes; log: $BUILD_LOG)..."
-    if ! (cd "$ROOT" && swift build -c release) >"$BUILD_LOG" 2>&1; then
-        log "error: swift build -c release failed. Last 40 lines of $BUILD_LOG:"
+    if ! swift_build_release >"$BUILD_LOG" 2>&1; then
+        log "error: swift build -c release --static-swift-stdlib failed. Last 40 lines of $BUILD_LOG:"
         tail -n 40 "$BUILD_LOG" >&2
         exit 1
     fi

@@ -33,7 +33,7 @@
 #                    quick: /usr/share/man)
 #   BENCH_TOOLS      which tools, in order (default "tessera restic borg")
 #   TESSERA_BIN      tessera binary (default: .build/release/tessera, built
-#                    here with `swift build -c release`; when TESSERA_BIN is
+#                    here with swift_build_release; when TESSERA_BIN is
 #                    set, nothing is built)
 #   BENCH_TIMEOUT    seconds before one command is killed (default 7200)
 #   BENCH_VERIFY=0   skip comparing the restored tree with the corpus

@@ -45,7 +45,7 @@
 #   BENCH_TOOLS          which tools, in order (default "tessera restic borg");
 #                        ratios are tessera against restic
 #   TESSERA_BIN          tessera binary (default: .build/release/tessera,
-#                        built here with `swift build -c release`; when
+#                        built here with swift_build_release; when
 #                        TESSERA_BIN is set, nothing is built)
 #   BENCH_TIMEOUT        seconds before one measured command or backup is
 #                        killed (default 3600)

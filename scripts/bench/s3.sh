@@ -20,8 +20,8 @@
 #   BENCH_DIR       work folder (default /tmp/tessera-bench-s3)
 #   BENCH_SRC       the corpus, ':'-separated folders (default /usr/share/man)
 #   BENCH_TOOLS     default "tessera restic"
-#   TESSERA_BIN     tessera binary (default .build/release/tessera, built with
-#                   `swift build -c release` when missing)
+#   TESSERA_BIN     tessera binary to measure (default: built here with
+#                   swift_build_release, log in logs/tessera-build.log)
 #   BENCH_CONNECTIONS  tessera --connections and restic -o s3.connections (default 5)
 set -euo pipefail
 export LC_ALL=C
@@ -45,17 +45,13 @@ esac
 ensure_packages time
 ensure_test_servers
 if [[ $BENCH_TOOLS == *restic* ]]; then ensure_packages restic; fi
-if [[ -z ${TESSERA_BIN:-} ]]; then
-    TESSERA_BIN="$ROOT/.build/release/tessera"
-    if [[ ! -x $TESSERA_BIN ]]; then
-        log "Building tessera (release)..."
-        (cd "$ROOT" && swift build -c release --product tessera >/dev/null)
-    fi
-fi
 
 release_scratch_filesystem "$BENCH_DIR/restore"
 rm -rf "$BENCH_DIR"
 mkdir -p "$BENCH_DIR"/{logs,restore}
+LOGS="$BENCH_DIR/logs"
+# Built here (an up-to-date release build) unless TESSERA_BIN names a binary.
+build_tessera
 # Restores go to a fresh journaled ext4 when we may mount one (see
 # scratch_filesystem in scripts/lib/bench-tools.sh for why).
 scratch_filesystem "$BENCH_DIR/restore" 8G

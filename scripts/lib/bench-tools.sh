@@ -32,7 +32,7 @@
 #
 #   build_tessera
 #       Sets TESSERA_BIN to $ROOT/.build/release/tessera and builds it
-#       (`swift build -c release`, log in $LOGS/tessera-build.log), unless
+#       (swift_build_release from deps.sh, log in $LOGS/tessera-build.log), unless
 #       TESSERA_BIN is set already. A failed build is a warning: the
 #       tessera cells of the table then show FAILED.
 
@@ -109,13 +109,13 @@ build_tessera() {
         return 0
     fi
     TESSERA_BIN="$ROOT/.build/release/tessera"
-    printf '\n== %s\n' "Building tessera (swift build -c release; log: $LOGS/tessera-build.log)" >&2
+    printf '\n== %s\n' "Building tessera (swift_build_release in scripts/lib/deps.sh; log: $LOGS/tessera-build.log)" >&2
     ensure_build_deps
     local start=$SECONDS
-    if (cd "$ROOT" && swift build -c release) >"$LOGS/tessera-build.log" 2>&1; then
+    if swift_build_release >"$LOGS/tessera-build.log" 2>&1; then
         log "Built in $((SECONDS - start)) s: $TESSERA_BIN"
     else
-        log "warning: swift build -c release failed; tessera cells will show FAILED. Last lines:"
+        log "warning: the release build failed; tessera cells will show FAILED. Last lines:"
         tail -n 30 "$LOGS/tessera-build.log" >&2
     fi
 }
