@@ -68,11 +68,13 @@ final class BlobStore: Sendable {
     /// is left out: the reader's own request then fails with EIO and a log line.
     func decoded(_ chunks: [(id: ID, length: UInt32)]) async -> [ID: Data] {
         var found = [ID: Data]()
-        var missing = chunks
-        if let disk {
-            let cached = chunks.filter { disk.contains($0.id) }
-            missing = chunks.filter { !disk.contains($0.id) }
-            for chunk in cached { found[chunk.id] = try? await data(chunk.id) }
+        var missing = [(id: ID, length: UInt32)]()
+        for chunk in chunks {
+            if disk?.contains(chunk.id) == true {
+                found[chunk.id] = try? await data(chunk.id)
+            } else {
+                missing.append(chunk)
+            }
         }
         guard !missing.isEmpty, let plan = plan(missing) else { return found }
         return await withTaskGroup(of: [ID: Data].self) { group in
@@ -85,8 +87,7 @@ final class BlobStore: Sendable {
     /// Plans reads for `chunks` grouped by pack (neighbouring blobs in one
     /// range request); chunks no pack holds are left out.
     private func plan(_ chunks: [(id: ID, length: UInt32)]) -> ContentPlan? {
-        guard let locations = try? repository.index.firstLocations(of: chunks.map(\.id)) else { return nil }
-        return try? ContentPlan(files: chunks.map { [.chunk($0.id, length: $0.length)] }, mergeGap: 256 << 10) { locations[$0] }
+        try? ContentPlan(files: chunks.map { [.chunk($0.id, length: $0.length)] }, index: repository.index, mergeGap: 256 << 10)
     }
 
     /// The blobs of one planned read, decoded: one range load for all of

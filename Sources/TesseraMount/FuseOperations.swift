@@ -107,7 +107,7 @@ enum FuseOperations {
                     return FuseReply.data(data).send(to: request)
                 }
             } catch {
-                return request.reply(error: (error as? MountError)?.code ?? EIO)
+                return request.reply(failure: error)
             }
             request.answer { .data(try await fileSystem.read(handle, offset: start, length: size)) }
         }
@@ -122,7 +122,7 @@ enum FuseOperations {
             FuseRequest(raw: raw).answerNow {
                 if fileSystem.folderOpensSkipped.load(ordering: .relaxed) { throw MountError(code: ENOSYS) }
                 // Kernels without opendir-less folders: no handle is needed either way.
-                guard let (_, item) = fileSystem.attributes(of: number) else { throw MountError.notFound }
+                guard let item = fileSystem.inodes.entry(number)?.item else { throw MountError.notFound }
                 guard item.isDirectory else { throw MountError.notADirectory }
                 var reply = template
                 if !item.isVirtual {
@@ -179,21 +179,19 @@ enum FuseOperations {
     private static func list(_ raw: fuse_req_t, folder: UInt64, size: Int, offset: off_t, plus: Bool) {
         guard let fileSystem = context(raw) else { return FuseRequest(raw: raw).reply(error: EIO) }
         let request = FuseRequest(raw: raw)
-        do {
-            if let entries = try fileSystem.entriesAtHand(of: folder, offset: Int(offset)) {
-                if offset == 0, case .tree(let tree, _) = entries { fileSystem.prefetchSubfolders(of: tree) }
-                return request.answerNow {
-                    .data(try FolderListing.fill(raw, fileSystem: fileSystem, folder: folder, entries: entries, size: size, offset: offset, plus: plus))
-                }
-            }
-        } catch {
-            return request.reply(error: (error as? MountError)?.code ?? EIO)
-        }
-        request.answer {
-            let entries = try await fileSystem.entries(of: folder)
+        @Sendable func reply(_ entries: FolderEntries) throws -> FuseReply {
+            // A listing begins: its subfolders are likely next.
             if offset == 0, case .tree(let tree, _) = entries { fileSystem.prefetchSubfolders(of: tree) }
             return .data(try FolderListing.fill(request.raw, fileSystem: fileSystem, folder: folder, entries: entries, size: size, offset: offset, plus: plus))
         }
+        let atHand: FolderEntries?
+        do {
+            atHand = try fileSystem.entriesAtHand(of: folder, offset: Int(offset))
+        } catch {
+            return request.reply(failure: error)
+        }
+        if let atHand { return request.answerNow { try reply(atHand) } }
+        request.answer { try reply(await fileSystem.entries(of: folder)) }
     }
 
     /// The filesystem behind a request (the session's user data, always set

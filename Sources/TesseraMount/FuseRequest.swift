@@ -16,10 +16,8 @@ struct FuseRequest: @unchecked Sendable {
         Task {
             do {
                 try await body().send(to: self)
-            } catch let error as MountError {
-                reply(error: error.code)
             } catch {
-                reply(error: EIO)
+                reply(failure: error)
             }
         }
     }
@@ -28,14 +26,15 @@ struct FuseRequest: @unchecked Sendable {
     func answerNow(_ body: () throws -> FuseReply) {
         do {
             try body().send(to: self)
-        } catch let error as MountError {
-            reply(error: error.code)
         } catch {
-            reply(error: EIO)
+            reply(failure: error)
         }
     }
 
     func reply(error code: Int32) { _ = fuse_reply_err(raw, code) }
+
+    /// A mount error's errno; anything else is EIO.
+    func reply(failure error: any Error) { reply(error: (error as? MountError)?.code ?? EIO) }
 }
 
 /// What a request is answered with.

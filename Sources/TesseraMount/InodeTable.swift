@@ -71,18 +71,11 @@ final class InodeTable: Sendable {
         return entries.withLock { Self.freeNumber(for: identity, in: $0) }
     }
 
-    /// Records one kernel lookup of `item` and returns its number. `known`
-    /// is the number `number(for:)` gave moments before (readdirplus asks
-    /// first, then counts), so the name is not hashed twice; it is checked.
-    func lookUp(_ item: MountedItem, parent: UInt64, name: [UInt8], position: Int?, known: UInt64? = nil) -> UInt64 {
+    /// Records one kernel lookup of `item` and returns its number.
+    func lookUp(_ item: MountedItem, parent: UInt64, name: [UInt8], position: Int?) -> UInt64 {
         let identity = Self.identity(of: item, parent: parent, name: name, position: position)
         return entries.withLock { table in
-            let number: UInt64
-            if let known, known > Self.rootNumber, table[known].map({ $0.identity == identity }) ?? true {
-                number = known
-            } else {
-                number = Self.freeNumber(for: identity, in: table)
-            }
+            let number = Self.freeNumber(for: identity, in: table)
             if var entry = table[number] {
                 entry.lookups += 1
                 // A virtual item may have changed (`latest` moved): keep the newest.

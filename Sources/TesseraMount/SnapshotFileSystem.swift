@@ -114,18 +114,21 @@ final class SnapshotFileSystem: Sendable {
         }
     }
 
+    /// Where the entries of folder `number` come from.
+    private func folderSource(_ number: UInt64) throws -> FolderSource {
+        guard let entry = inodes.entry(number) else { throw MountError.notFound }
+        return try source(of: entry.item, number: number)
+    }
+
     /// A folder's entries when they are at hand: a made-up folder's from a
     /// snapshot list fresh enough (or a listing already begun), a snapshot
     /// folder's from a tree in memory. Nil when they must be loaded first
     /// (`entries(of:)`): a listing is answered on the request's own thread
     /// whenever it can be.
     func entriesAtHand(of number: UInt64, offset: Int) throws -> FolderEntries? {
-        guard let entry = inodes.entry(number) else { throw MountError.notFound }
-        switch try source(of: entry.item, number: number) {
+        switch try folderSource(number) {
         case .virtual(let folder):
-            guard offset > 0 || !layoutIsStale else { return nil }
-            guard let listing = layout.withLock({ $0.listing(folder) }) else { throw MountError.notFound }
-            return .virtual(listing.entries)
+            return offset > 0 || !layoutIsStale ? try entries(of: folder) : nil
         case .tree(let id, let snapshotRoot):
             return trees.withLock { $0.value(for: id) }.map { .tree($0, snapshotRoot: snapshotRoot) }
         }
@@ -133,15 +136,18 @@ final class SnapshotFileSystem: Sendable {
 
     /// A folder's entries, loading its tree or refreshing the snapshot list as needed.
     func entries(of number: UInt64) async throws -> FolderEntries {
-        guard let entry = inodes.entry(number) else { throw MountError.notFound }
-        switch try source(of: entry.item, number: number) {
+        switch try folderSource(number) {
         case .virtual(let folder):
             await refreshIfStale()
-            guard let listing = layout.withLock({ $0.listing(folder) }) else { throw MountError.notFound }
-            return .virtual(listing.entries)
+            return try entries(of: folder)
         case .tree(let id, let snapshotRoot):
             return .tree(try await tree(id), snapshotRoot: snapshotRoot)
         }
+    }
+
+    private func entries(of folder: VirtualFolder) throws -> FolderEntries {
+        guard let listing = layout.withLock({ $0.listing(folder) }) else { throw MountError.notFound }
+        return .virtual(listing.entries)
     }
 
     /// A tree from memory, or loaded once however many ask for it at the same time.
@@ -173,7 +179,7 @@ final class SnapshotFileSystem: Sendable {
     /// background, one after another, and those listings are answered at once.
     func prefetchSubfolders(of folder: Tree) {
         let subtrees = Array(folder.nodes.lazy.compactMap { $0.type == .directory ? $0.subtree : nil }.prefix(Self.prefetchedSubfolders))
-        let wanted = trees.withLock { cache in subtrees.filter { cache.value(for: $0) == nil } }
+        let wanted = trees.withLock { cache in subtrees.filter { !cache.contains($0) } }
         guard !wanted.isEmpty else { return }
         Task(priority: .low) {
             for id in wanted { _ = try? await tree(id) }
@@ -185,12 +191,13 @@ final class SnapshotFileSystem: Sendable {
 
     // MARK: Snapshot list
 
-    /// Brings the snapshot list up to date when it is older than the refresh
-    /// interval; concurrent callers share one refresh.
+    /// Whether the snapshot list is older than the refresh interval.
     private var layoutIsStale: Bool {
         Date().timeIntervalSince(layout.withLock { $0.built }) > options.refreshInterval
     }
 
+    /// Brings the snapshot list up to date when it is stale; concurrent
+    /// callers share one refresh.
     private func refreshIfStale() async {
         guard layoutIsStale else { return }
         let task = refresh.withLock { running -> Task<Void, Never> in
@@ -249,8 +256,7 @@ final class SnapshotFileSystem: Sendable {
             if let position = feed.entry(named: entry.name) { feed.reading(entry: position, offset: offset, length: length) }
             return
         }
-        guard offset == 0, let parent = inodes.entry(entry.parent),
-              case .tree(let treeID, let snapshotRoot)? = try? source(of: parent.item, number: entry.parent),
+        guard offset == 0, case .tree(let treeID, let snapshotRoot)? = try? folderSource(entry.parent),
               let tree = trees.withLock({ $0.value(for: treeID) }), let position = tree.index(of: entry.name)
         else { return }
         let feed = FolderFeed(folder: entry.parent, tree: tree, snapshotRoot: snapshotRoot, store: store, kernel: kernel,

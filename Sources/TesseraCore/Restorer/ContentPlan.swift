@@ -41,6 +41,16 @@ public struct ContentPlan: Sendable {
     /// Runs are cut at this length, so memory stays bounded whatever the pack size.
     public static let defaultMaxRead: Int64 = 32 << 20
 
+    /// Plans the chunks of `files`, with their locations from `index` (looked
+    /// up in one read transaction); chunks no pack holds are `missing`.
+    public init(files: [[ContentPiece]], index: LocalIndex, mergeGap: Int64 = defaultMergeGap) throws {
+        let ids = files.lazy.flatMap { $0 }.compactMap { piece -> ID? in
+            if case .chunk(let id, _) = piece { id } else { nil }
+        }
+        let locations = try index.firstLocations(of: ids)
+        try self.init(files: files, mergeGap: mergeGap) { locations[$0] }
+    }
+
     /// Plans the chunks of `files` (each a list of content pieces from offset 0).
     /// `locate` gives the pack location of a blob, nil when no pack holds it.
     public init(

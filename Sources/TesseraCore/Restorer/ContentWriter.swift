@@ -39,11 +39,7 @@ final class ContentWriter: Sendable {
     /// Writes everything it can, `concurrency` runs at a time; returns what
     /// went wrong, by file index.
     func run(concurrency: Int) async throws -> [Int: [String]] {
-        let contents = files.map(\.node.content)
-        let locations = try repository.index.firstLocations(of: contents.lazy.flatMap { $0 }.compactMap { piece -> ID? in
-            if case .chunk(let id, _) = piece { return id } else { return nil }
-        })
-        let plan = try ContentPlan(files: contents) { locations[$0] }
+        let plan = try ContentPlan(files: files.map(\.node.content), index: repository.index)
         for missing in plan.missing {
             fail(missing.target, length: missing.length, "\(TesseraError.blobMissing(missing.id))")
         }

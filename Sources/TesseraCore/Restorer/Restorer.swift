@@ -277,9 +277,14 @@ public final class Restorer: Sendable {
     /// their metadata. One batch at a time: a folder's metadata must not go on
     /// while its files are still being written by another.
     private func finishBatch(onlyIfFull: Bool) async throws {
-        await batchGate.acquire()
-        defer { batchGate.release() }
-        if onlyIfFull, !batchIsFull() { return }  // another walker finished it meanwhile
+        try await batchGate.withPermit {
+            if onlyIfFull, !batchIsFull() { return }  // another walker finished it meanwhile
+            try await writeBatch()
+        }
+    }
+
+    /// Takes the batch as it stands and writes it (holding `batchGate`).
+    private func writeBatch() async throws {
         let (files, folders) = batch.withLock { batch in
             defer { batch = Batch() }
             return (batch.files, batch.folders)

@@ -8,11 +8,7 @@ public enum Timestamp {
         var time = time_t(seconds)
         var parts = tm()
         gmtime_r(&time, &parts)
-        return String(
-            format: "%04d-%02d-%02dT%02d:%02d:%02d.%09dZ",
-            Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1, Int(parts.tm_mday),
-            Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec), min(nanos, 999_999_999)
-        )
+        return toTheSecond(parts) + String(format: ".%09dZ", min(nanos, 999_999_999))
     }
 
     /// Local time to the second, `YYYY-MM-DDTHH:MM:SS`, from the C library:
@@ -22,7 +18,12 @@ public enum Timestamp {
         var time = time_t(date.timeIntervalSince1970.rounded(.down))
         var parts = tm()
         localtime_r(&time, &parts)
-        return String(
+        return toTheSecond(parts)
+    }
+
+    /// `YYYY-MM-DDTHH:MM:SS` of broken-down time.
+    private static func toTheSecond(_ parts: tm) -> String {
+        String(
             format: "%04d-%02d-%02dT%02d:%02d:%02d",
             Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1, Int(parts.tm_mday),
             Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec)
