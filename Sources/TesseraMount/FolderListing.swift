@@ -6,12 +6,12 @@ import TesseraCore
 /// folder's tree (its items are made as the kernel asks, not all at once).
 enum FolderEntries {
     case virtual([(name: [UInt8], item: MountedItem)])
-    case tree(Tree, snapshotRoot: UInt64)
+    case tree(Tree, id: ID, snapshotRoot: UInt64)
 
     var count: Int {
         switch self {
         case .virtual(let entries): entries.count
-        case .tree(let tree, _): tree.nodes.count
+        case .tree(let tree, _, _): tree.nodes.count
         }
     }
 
@@ -19,7 +19,7 @@ enum FolderEntries {
     func entry(_ index: Int) -> (name: [UInt8], item: MountedItem, position: Int?) {
         switch self {
         case .virtual(let entries): (entries[index].name, entries[index].item, nil)
-        case .tree(let tree, let snapshotRoot): (tree.nodes[index].name, .node(tree.nodes[index], snapshotRoot: snapshotRoot), index)
+        case .tree(let tree, _, let snapshotRoot): (tree.nodes[index].name, .node(tree.nodes[index], snapshotRoot: snapshotRoot), index)
         }
     }
 }
@@ -35,6 +35,10 @@ enum FolderListing {
         var used = 0
         var position = Int(max(offset, 0))
         let total = entries.count + 2
+        // During a walk that uses no files, files are listed without an inode (see ListingWalk).
+        let filesGetEntries = !plus || fileSystem.walk.filesGetEntries
+        var bare = 0
+        defer { fileSystem.walk.listedWithoutInode(bare) }
         while position < total {
             let name: [UInt8]
             let item: MountedItem
@@ -51,12 +55,13 @@ enum FolderListing {
                 let needed = plus ? fuse_add_direntry_plus(raw, nil, 0, cName.baseAddress, nil, 0) : fuse_add_direntry(raw, nil, 0, cName.baseAddress, nil, 0)
                 guard needed <= size - used else { return false }
                 let number: UInt64
+                let handsEntry = plus && (filesGetEntries || item.isDirectory)
                 switch position {
                 case 0: number = folder
                 case 1: number = own.parent
                 // readdirplus hands the kernel an entry: that is a lookup it will forget later.
-                default: number = plus ? fileSystem.inodes.lookUp(item, parent: folder, name: name, position: listed)
-                                       : fileSystem.inodes.number(for: item, parent: folder, name: name, position: listed)
+                default: number = handsEntry ? fileSystem.inodes.lookUp(item, parent: folder, name: name, position: listed)
+                                             : fileSystem.inodes.number(for: item, parent: folder, name: name, position: listed)
                 }
                 var attributes = fileSystem.attributes(of: item, number: number)
                 buffer.withUnsafeMutableBytes { bytes in
@@ -64,7 +69,9 @@ enum FolderListing {
                     let start = base.assumingMemoryBound(to: CChar.self) + used
                     if plus {
                         var entry = fuse_entry_param()
-                        entry.ino = number
+                        // Inode 0: the kernel takes the name and type but makes no inode.
+                        entry.ino = handsEntry ? number : 0
+                        if !handsEntry && position >= 2 { bare += 1 }
                         entry.generation = 1
                         entry.attr = attributes
                         entry.attr_timeout = SnapshotFileSystem.timeout(for: item)

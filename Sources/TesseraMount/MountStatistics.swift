@@ -8,6 +8,8 @@ public struct MountStatistics: Sendable {
     public var diskCacheHits = 0
     /// File bytes stored in the kernel's page cache ahead of readers.
     public var bytesReadAhead: Int64 = 0
+    /// Files listed with no kernel inode, during walks that used no files (see ListingWalk).
+    public var filesListedWithoutInode = 0
 
     public init() {}
 }

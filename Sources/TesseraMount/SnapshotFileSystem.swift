@@ -15,11 +15,16 @@ final class SnapshotFileSystem: Sendable {
     private let logger: Logger
     private let trees: Mutex<LRUCache<ID, Tree>>
     private let treeLoads = Mutex<[ID: Task<Tree, any Error>]>([:])
+    private static let treeCacheEntries = 20_000
+    /// Loads the trees below listed folders ahead of the walk (a quarter of the tree cache at most).
+    private let prefetch: TreePrefetch
     private let layout: Mutex<SnapshotLayout>
     private let refresh = Mutex<Task<Void, Never>?>(nil)
     private let readers = Mutex(LRUCache<UInt64, OpenFileReader>(capacity: 256))
     /// Where decoded file contents go ahead of readers; the mount attaches its session.
     let kernel = KernelPageCache()
+    /// Whether listings give the kernel inodes for files (see ListingWalk).
+    let walk = ListingWalk()
     /// Read-ahead runs through folders being copied, the most recent first.
     private let feeds = Mutex<[FolderFeed]>([])
     static let maximumFeeds = 4
@@ -42,7 +47,8 @@ final class SnapshotFileSystem: Sendable {
         // Trees are costed by their entries (a few hundred bytes each decoded):
         // the kernel caches entries it was given, so this serves mostly the
         // folders being listed right now: 20,000 entries, a few MiB.
-        trees = Mutex(LRUCache(capacity: 20_000))
+        trees = Mutex(LRUCache(capacity: Self.treeCacheEntries))
+        prefetch = TreePrefetch(budget: Self.treeCacheEntries / 4)
         attributes = AttributeBuilder(owner: owner)
         layout = Mutex(SnapshotLayout(snapshots: try repository.snapshots()))
         repository.index.prefetchIntoPageCache()
@@ -55,6 +61,7 @@ final class SnapshotFileSystem: Sendable {
     func lookUp(parent: UInt64, name: [UInt8]) async throws -> (number: UInt64, attributes: stat, item: MountedItem) {
         guard let entry = inodes.entry(parent) else { throw MountError.notFound }
         guard let (item, position) = try await child(named: name, of: entry.item, number: parent) else { throw MountError.notFound }
+        if !item.isDirectory { walk.fileUsed() }
         let number = inodes.lookUp(item, parent: parent, name: name, position: position)
         return (number, attributes(of: item, number: number), item)
     }
@@ -130,7 +137,7 @@ final class SnapshotFileSystem: Sendable {
         case .virtual(let folder):
             return offset > 0 || !layoutIsStale ? try entries(of: folder) : nil
         case .tree(let id, let snapshotRoot):
-            return trees.withLock { $0.value(for: id) }.map { .tree($0, snapshotRoot: snapshotRoot) }
+            return trees.withLock { $0.value(for: id) }.map { .tree($0, id: id, snapshotRoot: snapshotRoot) }
         }
     }
 
@@ -141,7 +148,7 @@ final class SnapshotFileSystem: Sendable {
             await refreshIfStale()
             return try entries(of: folder)
         case .tree(let id, let snapshotRoot):
-            return .tree(try await tree(id), snapshotRoot: snapshotRoot)
+            return .tree(try await tree(id), id: id, snapshotRoot: snapshotRoot)
         }
     }
 
@@ -174,20 +181,13 @@ final class SnapshotFileSystem: Sendable {
         }
     }
 
-    /// A folder was listed: its subfolders are likely next (`find`, a copy,
-    /// a file manager opening one), so their trees are loaded in the
-    /// background, one after another, and those listings are answered at once.
-    func prefetchSubfolders(of folder: Tree) {
-        let subtrees = Array(folder.nodes.lazy.compactMap { $0.type == .directory ? $0.subtree : nil }.prefix(Self.prefetchedSubfolders))
-        let wanted = trees.withLock { cache in subtrees.filter { !cache.contains($0) } }
-        guard !wanted.isEmpty else { return }
-        Task(priority: .low) {
-            for id in wanted { _ = try? await tree(id) }
+    /// A folder's listing began: the trees below it are likely next.
+    func listed(_ folder: Tree, id: ID) {
+        prefetch.listed(folder, id: id) { [self] id in
+            guard !trees.withLock({ $0.contains(id) }) else { return nil }
+            return try? await tree(id)
         }
     }
-
-    /// At most this many subfolders of one listing are loaded ahead.
-    static let prefetchedSubfolders = 64
 
     // MARK: Snapshot list
 
@@ -251,6 +251,7 @@ final class SnapshotFileSystem: Sendable {
     /// starts one when a file is read from its start. Only from a listing
     /// already in memory (the read's own lookup loaded it).
     func noteRead(_ number: UInt64, offset: UInt64, length: Int) {
+        walk.fileUsed()
         guard options.readAheadBytes > 0, let entry = inodes.entry(number) else { return }
         if let feed = feed(for: entry.parent) {
             if let position = feed.entry(named: entry.name) { feed.reading(entry: position, offset: offset, length: length) }
@@ -273,6 +274,7 @@ final class SnapshotFileSystem: Sendable {
     /// A file's extended attributes were asked for: a copy does that for
     /// each file once it has its contents, so the folder's feed moves on.
     func noteTouched(_ number: UInt64) {
+        walk.fileUsed()
         guard let entry = inodes.entry(number), let feed = feed(for: entry.parent),
               let position = feed.entry(named: entry.name) else { return }
         feed.touched(entry: position)
@@ -342,6 +344,7 @@ final class SnapshotFileSystem: Sendable {
     var statistics: MountStatistics {
         var statistics = store.statistics
         statistics.bytesReadAhead = kernel.bytesStored
+        statistics.filesListedWithoutInode = walk.filesListedWithoutInode
         return statistics
     }
 }

@@ -214,6 +214,39 @@ struct MountTests {
         #expect(int(counts, "blobs_loaded") == blobs, "\(describe(stopped)) vs \(blobs) data blobs")
     }
 
+    @Test func aWalkThatOnlyListsLeavesFileInodesOutAndTheTreeStaysExact() async throws {
+        let sandbox = try Sandbox()
+        try await sandbox.initRepository()
+        let source = sandbox.path("src")
+        try FS.mkdir(source)
+        for folder in 0..<40 {
+            let path = source + String(format: "/d%02d", folder)
+            try FS.mkdir(path)
+            for file in 0..<5 { try FS.write(path + "/f\(file)", randomBytes(100 + folder * 5 + file, seed: UInt64(folder * 5 + file))) }
+        }
+        // A hardlink pair across folders: both names must come back as one inode.
+        #expect(link(source + "/d00/f0", source + "/d39/linked") == 0)
+        try #require(await sandbox.tessera(["backup", "-q", source]).status == 0)
+
+        let mount = try await BackgroundMount(sandbox, at: sandbox.path("mnt"))
+        let inside = mount.point + "/snapshots/latest" + source
+        // Names only: find stats no file, so after a few listings files get no inode.
+        let found = try runTool("/usr/bin/find", [inside, "-printf", "%P\n"])
+        let expected = try runTool("/usr/bin/find", [source, "-printf", "%P\n"])
+        #expect(found.status == 0 && lines(found.output).sorted() == lines(expected.output).sorted(), "find through the mount: \(found.output.prefix(500))")
+        // Then the files are used: each is looked up on its own, with the right
+        // attributes, content and shared inode.
+        let differences = try compareTrees(source: bytes(source), restored: bytes(inside))
+        #expect(differences.isEmpty, "the mount differs from the source after a find:\n\(differences.joined(separator: "\n"))")
+
+        let stopped = await mount.stop()
+        #expect(stopped.status == 0, "\(describe(stopped))")
+        let counts = try #require(summary(stopped), "no JSON summary: \(describe(stopped))")
+        let bare = try #require(int(counts, "files_listed_without_inode"))
+        // src and d00...d14 are the quiet listings that turn entries off; d15...d39 follow.
+        #expect(bare >= 25 * 5, "only \(bare) files listed without an inode")
+    }
+
     @Test func aDamagedChunkFailsThatReadWithEIOAndNamesTheFile() async throws {
         let sandbox = try Sandbox()
         try await sandbox.initRepository(["--pack-size", "1"])

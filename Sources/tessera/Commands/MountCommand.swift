@@ -75,6 +75,7 @@ struct MountCommand: AsyncParsableCommand {
                     "message_type": .string("summary"), "blobs_loaded": .integer(Int64(statistics.blobsLoaded)),
                     "bytes_loaded": .integer(statistics.bytesLoaded), "disk_cache_hits": .integer(Int64(statistics.diskCacheHits)),
                     "bytes_read_ahead": .integer(statistics.bytesReadAhead),
+                    "files_listed_without_inode": .integer(Int64(statistics.filesListedWithoutInode)),
                 ])
             } else {
                 output.detail("unmounted; read \(statistics.blobsLoaded) blobs (\(statistics.bytesLoaded) bytes) from the repository, \(statistics.diskCacheHits) from the disk cache; \(statistics.bytesReadAhead) bytes read ahead into the page cache")
