@@ -52,15 +52,20 @@ final class BackgroundMount: @unchecked Sendable {
 }
 
 /// Runs a program (cp, rsync, gio) and returns its status and output.
+/// The output goes to a file: Foundation's `readDataToEndOfFile` on a pipe
+/// ends the whole test process with a `try!` trap if a read ever fails.
 func runTool(_ path: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+    let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-tool-\(UUID().uuidString)")
+    guard FileManager.default.createFile(atPath: scratch.path, contents: nil) else { throw TestFailure("cannot create \(scratch.path)") }
+    defer { try? FileManager.default.removeItem(at: scratch) }
+    let output = try FileHandle(forWritingTo: scratch)
+    defer { try? output.close() }
     let process = Process()
     process.executableURL = URL(fileURLWithPath: path)
     process.arguments = arguments
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
+    process.standardOutput = output
+    process.standardError = output
     try process.run()
-    let output = pipe.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+    return (process.terminationStatus, String(decoding: try Data(contentsOf: scratch), as: UTF8.self))
 }
