@@ -57,13 +57,17 @@ cleanup() {
     # stays the last thing printed instead of rm's complaints about
     # read-only snapshots.
     pkill -KILL -f "$TEST_TMP/" 2>/dev/null || true
+    # Newest mounts first (tac), so a mount inside another goes before it.
     local _device point type _rest
     while read -r _device point type _rest; do
-        if [[ $type == fuse.tessera && $point == "$TEST_TMP"/* ]]; then
-            log "Unmounting $point, left behind by the tests"
+        [[ $point == "$TEST_TMP"/* ]] || continue
+        log "Unmounting $point ($type), left behind by the tests"
+        if [[ $type == fuse.* ]]; then
             fusermount3 -u -z "$point" 2>/dev/null || true
+        else
+            umount -l "$point" 2>/dev/null || true
         fi
-    done </proc/mounts
+    done < <(tac /proc/mounts)
     if [[ "${TESSERA_KEEP_TEST_TMP:-0}" == 1 ]]; then
         log "Kept test scratch directory: $TEST_TMP"
     else
