@@ -71,7 +71,7 @@ enum FolderListing {
                         var entry = fuse_entry_param()
                         // Inode 0: the kernel takes the name and type but makes no inode.
                         entry.ino = handsEntry ? number : 0
-                        if !handsEntry && position >= 2 { bare += 1 }
+                        if !handsEntry { bare += 1 }
                         entry.generation = 1
                         entry.attr = attributes
                         entry.attr_timeout = SnapshotFileSystem.timeout(for: item)

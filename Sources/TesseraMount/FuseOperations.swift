@@ -80,7 +80,6 @@ enum FuseOperations {
         ops.readlink = { raw, number in
             guard let raw else { return }
             guard let fileSystem = FuseOperations.context(raw) else { return FuseRequest(raw: raw).reply(error: EIO) }
-            fileSystem.walk.fileUsed()
             FuseRequest(raw: raw).answerNow { .link(try fileSystem.linkTarget(number)) }
         }
         ops.open = { raw, number, info in
@@ -181,10 +180,7 @@ enum FuseOperations {
         guard let fileSystem = context(raw) else { return FuseRequest(raw: raw).reply(error: EIO) }
         let request = FuseRequest(raw: raw)
         @Sendable func reply(_ entries: FolderEntries) throws -> FuseReply {
-            if offset == 0 {
-                fileSystem.walk.folderListed()
-                if case .tree(let tree, let id, _) = entries { fileSystem.listed(tree, id: id) }
-            }
+            if offset == 0 { fileSystem.listingBegan(entries) }
             return .data(try FolderListing.fill(request.raw, fileSystem: fileSystem, folder: folder, entries: entries, size: size, offset: offset, plus: plus))
         }
         let atHand: FolderEntries?

@@ -181,8 +181,10 @@ final class SnapshotFileSystem: Sendable {
         }
     }
 
-    /// A folder's listing began: the trees below it are likely next.
-    func listed(_ folder: Tree, id: ID) {
+    /// A folder's listing began: the walk counts it, and the trees below it are likely next.
+    func listingBegan(_ entries: FolderEntries) {
+        walk.folderListed()
+        guard case .tree(let folder, let id, _) = entries else { return }
         prefetch.listed(folder, id: id) { [self] id in
             guard !trees.withLock({ $0.contains(id) }) else { return nil }
             return try? await tree(id)
@@ -317,6 +319,7 @@ final class SnapshotFileSystem: Sendable {
     // MARK: Links, attributes, sizes
 
     func linkTarget(_ number: UInt64) throws -> [UInt8] {
+        walk.fileUsed()
         guard let entry = inodes.entry(number) else { throw MountError.notFound }
         switch entry.item {
         case .virtualLink(let target, _): return target
