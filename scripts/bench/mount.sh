@@ -727,6 +727,7 @@ write_report() {
         row "sequential read, largest file (MB/s)" seq "$ratio_seq" "-" "-"
         row "$BENCH_READS random 4 KiB reads (s)" rand "$(speedup rand)" "-" "-"
         row "mount peak RSS, max over its mounts (MiB)" rss "$ratio_rss" "≤ 0.5× restic" "$(check "$t_rss" "$r_rss" 'a <= 0.5 * b')"
+        bounds
         echo
         echo "Every mount's first listing (s), in the order listing, find, cp, seq, rand:"
         echo
@@ -757,6 +758,24 @@ write_report() {
         echo
         printf '%s\n' "${SETUP_LINES[@]}" | sed 's/^/- /'
     } >"$RESULTS"
+}
+
+# What the corpus folder itself (no mount) reaches on this machine in the
+# same run, next to the two relative targets: when a plain folder cannot meet
+# a target, no mount can.
+bounds() {
+    local l_cp=${V["cp|local"]:-} l_find=${V["find|local"]:-} t_restore=${V["restore|tessera"]:-}
+    local r_find=${V["find|restic"]:-}
+    num "$l_cp" || num "$l_find" || return 0
+    echo
+    echo "The machine's own bounds, same run (corpus folder, no mount, cold caches):"
+    echo
+    if num "$l_cp" && num "$t_restore"; then
+        echo "- cp -a of the corpus folder: $l_cp s, $(calc "$l_cp" "$t_restore" 'printf "%.2f", a / b')× the tessera restore (the mount's target: ≤ 1.5×)"
+    fi
+    if num "$l_find" && num "$r_find"; then
+        echo "- find over the corpus folder: $l_find s; the find target (5× restic's $r_find s) asks for $(calc "$r_find" 0 'printf "%.3f", a / 5') s"
+    fi
 }
 
 # ------------------------------------------------------------------- main --
