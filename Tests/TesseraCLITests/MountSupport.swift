@@ -51,21 +51,11 @@ final class BackgroundMount: @unchecked Sendable {
     }
 }
 
-/// Runs a program (cp, rsync, gio) and returns its status and output.
-/// The output goes to a file: Foundation's `readDataToEndOfFile` on a pipe
-/// ends the whole test process with a `try!` trap if a read ever fails.
-func runTool(_ path: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
-    let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-tool-\(UUID().uuidString)")
-    guard FileManager.default.createFile(atPath: scratch.path, contents: nil) else { throw TestFailure("cannot create \(scratch.path)") }
-    defer { try? FileManager.default.removeItem(at: scratch) }
-    let output = try FileHandle(forWritingTo: scratch)
-    defer { try? output.close() }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: path)
-    process.arguments = arguments
-    process.standardOutput = output
-    process.standardError = output
-    try process.run()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: try Data(contentsOf: scratch), as: UTF8.self))
+/// Runs a program (cp, rsync, gio, find) as the tests run `tessera`
+/// (`TesseraProcess`: a clean environment, output to files, a timeout, no
+/// pool thread blocked while it runs) and returns its status and its
+/// stdout followed by its stderr.
+func runTool(_ path: String, _ arguments: [String]) async -> (status: Int32, output: String) {
+    let result = await TesseraProcess.run(arguments, env: [:], executable: path)
+    return (result.status, result.stdout + result.stderr)
 }

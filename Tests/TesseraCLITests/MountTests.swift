@@ -200,7 +200,7 @@ struct MountTests {
 
         let mount = try await BackgroundMount(sandbox, at: sandbox.path("mnt"))
         let copied = sandbox.path("cp")
-        let cp = try runTool("/bin/cp", ["-a", mount.point + "/snapshots/latest" + source, copied])
+        let cp = await runTool("/bin/cp", ["-a", mount.point + "/snapshots/latest" + source, copied])
         #expect(cp.status == 0, "cp -a: \(cp.output)")
         let differences = try compareTrees(source: bytes(source), restored: bytes(copied))
         #expect(differences.isEmpty, "cp -a copy differs:\n\(differences.joined(separator: "\n"))")
@@ -231,8 +231,8 @@ struct MountTests {
         let mount = try await BackgroundMount(sandbox, at: sandbox.path("mnt"))
         let inside = mount.point + "/snapshots/latest" + source
         // Names only: find stats no file, so after a few listings files get no inode.
-        let found = try runTool("/usr/bin/find", [inside, "-printf", "%P\n"])
-        let expected = try runTool("/usr/bin/find", [source, "-printf", "%P\n"])
+        let found = await runTool("/usr/bin/find", [inside, "-printf", "%P\n"])
+        let expected = await runTool("/usr/bin/find", [source, "-printf", "%P\n"])
         #expect(found.status == 0 && lines(found.output).sorted() == lines(expected.output).sorted(), "find through the mount: \(found.output.prefix(500))")
         // Then the files are used: each is looked up on its own, with the right
         // attributes, content and shared inode.
@@ -323,13 +323,13 @@ struct MountTests {
         let inside = mount.point + "/snapshots/latest" + source
 
         let copied = sandbox.path("cp")
-        let cp = try runTool("/bin/cp", ["-a", inside, copied])
+        let cp = await runTool("/bin/cp", ["-a", inside, copied])
         #expect(cp.status == 0, "cp -a: \(cp.output)")
         let cpDifferences = try compareTrees(source: bytes(source), restored: bytes(copied))
         #expect(cpDifferences.isEmpty, "cp -a copy differs:\n\(cpDifferences.joined(separator: "\n"))")
 
         let synced = sandbox.path("rsync")
-        let rsync = try runTool("/usr/bin/rsync", ["-aHAX", "--sparse", inside + "/", synced])
+        let rsync = await runTool("/usr/bin/rsync", ["-aHAX", "--sparse", inside + "/", synced])
         #expect(rsync.status == 0, "rsync -aHAX: \(rsync.output)")
         let rsyncDifferences = try compareTrees(source: bytes(source), restored: bytes(synced))
         #expect(rsyncDifferences.isEmpty, "rsync -aHAX copy differs:\n\(rsyncDifferences.joined(separator: "\n"))")
@@ -338,7 +338,7 @@ struct MountTests {
         let gioTarget = sandbox.path("gio")
         try FS.mkdir(gioTarget)
         for name in try FS.names(source) where FS.lstat(source + "/" + name).map({ $0.st_mode & S_IFMT == S_IFREG }) == true {
-            let result = try runTool("/usr/bin/gio", ["copy", "--preserve", "-P", inside + "/" + name, gioTarget + "/" + name])
+            let result = await runTool("/usr/bin/gio", ["copy", "--preserve", "-P", inside + "/" + name, gioTarget + "/" + name])
             #expect(result.status == 0, "gio copy \(name): \(result.output)")
             let original = try #require(FS.lstat(source + "/" + name))
             let copy = try #require(FS.lstat(gioTarget + "/" + name))
@@ -361,12 +361,12 @@ struct MountTests {
         let file = "/snapshots/latest" + source + "/public.txt"
 
         let privateMount = try await BackgroundMount(sandbox, at: sandbox.path("private"))
-        let refused = try runTool(asNobody[0], Array(asNobody.dropFirst()) + ["/bin/cat", privateMount.point + file])
+        let refused = await runTool(asNobody[0], Array(asNobody.dropFirst()) + ["/bin/cat", privateMount.point + file])
         #expect(refused.status != 0 && refused.output.contains("Permission denied"), "another user read a private mount: \(refused.output)")
         #expect(await privateMount.stop().status == 0)
 
         let sharedMount = try await BackgroundMount(sandbox, at: sandbox.path("shared"), arguments: ["--allow-other"])
-        let allowed = try runTool(asNobody[0], Array(asNobody.dropFirst()) + ["/bin/cat", sharedMount.point + file])
+        let allowed = await runTool(asNobody[0], Array(asNobody.dropFirst()) + ["/bin/cat", sharedMount.point + file])
         #expect(allowed.status == 0 && allowed.output == "anyone may read this\n", "\(allowed.output)")
         #expect(await sharedMount.stop().status == 0)
     }

@@ -74,7 +74,7 @@ struct RemoteRepositoryTests {
             let mount = try await BackgroundMount(sandbox, at: sandbox.path("mnt"), env: env)
             // cp reads each file from its start: the folder's read-ahead does most of the loading.
             let target = sandbox.path("copy-\(round)")
-            let copy = try runTool("/bin/cp", ["-a", mount.point + "/snapshots/latest" + source, target])
+            let copy = await runTool("/bin/cp", ["-a", mount.point + "/snapshots/latest" + source, target])
             #expect(copy.status == 0, "\(copy.output)")
             let stopped = await mount.stop()
             #expect(stopped.status == 0, "\(describe(stopped))")

@@ -61,7 +61,8 @@ enum TesseraProcess {
         }
     }
 
-    /// Starts `tessera args` in the background (`executable`: another copy of the binary).
+    /// Starts `tessera args` in the background (`executable`: another copy of
+    /// the binary, or another program: `runTool` runs cp, rsync and gio so).
     static func start(
         _ args: [String], env: [String: String], stdin: Data? = nil, launcher: [String] = [], executable: String? = nil
     ) throws -> RunningTessera {
